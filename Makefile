@@ -1,0 +1,61 @@
+# 暖新助手: `make run` sets up and starts everything; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+EVAL_DIR ?= ../shared/eval
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+MODEL_INPUTS := config.yml $(wildcard domain/*.yml) \
+	$(shell find data nlu content/gazetteer content/vocabulary -type f \
+	  \( -name '*.yml' -o -name '*.py' -o -name '*.txt' -o -name '*.csv' -o -name '*.tsv' \) 2>/dev/null)
+
+.PHONY: run test eval lint setup model db services bench clean lock
+
+run: setup model db
+	$(PY) scripts/run.py
+
+test: setup model db services lint
+	$(PY) -m pytest
+
+eval: model
+	$(PY) $(EVAL_DIR)/score.py --data $(EVAL_DIR)/real_questions.jsonl \
+		--min-accuracy 0.85 --max-confident-errors 0.08
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock scripts/setup.sh
+	scripts/setup.sh
+	@touch $@
+
+# Retrain when training data, domain, config, components or dictionaries change,
+# or when no model archive is left.
+model: setup
+	@ls models/*.tar.gz >/dev/null 2>&1 || rm -f models/.trained
+	@$(MAKE) --no-print-directory models/.trained
+
+models/.trained: $(MODEL_INPUTS)
+	$(RASA) train --domain domain --data data --config config.yml --out models --quiet
+	@ls -t models/*.tar.gz | tail -n +4 | xargs -r rm -f
+	@touch $@
+
+db: setup
+	$(PY) -m core.cli init
+
+services:
+	scripts/test_services.sh
+
+bench: setup model db
+	$(PY) bench/run_all.py
+
+lock: setup
+	$(VENV)/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf models var .rasa .pytest_cache tests/output

@@ -1,0 +1,104 @@
+"""Community pass guidance, FAQ answers and topic answers (volunteering, union)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy import select
+
+from actions.runtime import entity_value, faq_search, in_thread, latest_intent, latest_text, worker_of
+from core import community, faq, workers
+from core.models import FaqEntry
+
+
+class ActionCommunityPass(Action):
+    """How to get the rider pass in the worker's district, or which district they mean."""
+
+    def name(self) -> Text:
+        return "action_community_pass"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        district: Optional[str] = tracker.get_slot("district")
+        if not district:
+            dispatcher.utter_message(response="utter_pass_ask_district")
+            return []
+        worker = worker_of(tracker)
+
+        def load(session: Any) -> Optional[Dict[str, str]]:
+            workers.remember_district(session, worker, district)
+            guide = community.pass_guide(session, district)
+            if guide is None:
+                return None
+            return {"how_to_apply": guide.how_to_apply, "honoured_at": guide.honoured_at, "contact": guide.contact}
+
+        guide = await in_thread(load)
+        if guide is None:
+            dispatcher.utter_message(response="utter_pass_unknown_district", district=district)
+        else:
+            dispatcher.utter_message(response="utter_pass_guide", district=district, **guide)
+        return []
+
+
+class ActionAnswerFaq(Action):
+    """Answer from the FAQ table at question time; unsure, offer the closest questions."""
+
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        chosen = entity_value(tracker, "faq_id")
+        if chosen is not None:
+            entry = await in_thread(lambda s: _entry(s, int(chosen)))
+            if entry:
+                dispatcher.utter_message(response="utter_faq_answer", **entry)
+                return [SlotSet("faq_id", None)]
+        matches = await faq_search(latest_text(tracker))
+        answer_or_suggest(dispatcher, matches)
+        return [SlotSet("faq_id", None)]
+
+
+def _entry(session: Any, entry_id: int) -> Optional[Dict[str, str]]:
+    entry = session.get(FaqEntry, entry_id)
+    return {"question": entry.question, "answer": entry.answer} if entry else None
+
+
+def answer_or_suggest(dispatcher: CollectingDispatcher, matches: List[faq.FaqMatch]) -> None:
+    """The best answer when it clearly fits, else buttons for the close ones, else a person."""
+    if matches and matches[0].similarity >= faq.ANSWER_THRESHOLD:
+        dispatcher.utter_message(response="utter_faq_answer", question=matches[0].question, answer=matches[0].answer)
+        return
+    close = [m for m in matches if m.similarity >= faq.SUGGEST_THRESHOLD]
+    if close:
+        buttons = [{"title": m.question, "payload": f'/faq{{"faq_id": {m.entry_id}}}'} for m in close]
+        dispatcher.utter_message(response="utter_faq_suggestions", buttons=buttons)
+    else:
+        dispatcher.utter_message(response="utter_topic_none")
+
+
+class ActionTopicAnswer(Action):
+    """Volunteering and registration: the FAQ entries written for that intent."""
+
+    def name(self) -> Text:
+        return "action_topic_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        intent = latest_intent(tracker)
+        matches = await faq_search(latest_text(tracker), intent=intent, limit=1)
+        if not matches:
+            # The worker's words share nothing with the entries: give the intent's first one.
+            matches = await in_thread(lambda s: _first_of_intent(s, intent))
+        if matches:
+            best = matches[0]
+            dispatcher.utter_message(response="utter_faq_answer", question=best.question, answer=best.answer)
+        else:
+            dispatcher.utter_message(response="utter_topic_none")
+        return []
+
+
+def _first_of_intent(session: Any, intent: str) -> List[faq.FaqMatch]:
+    entry = session.scalars(select(FaqEntry).where(FaqEntry.intent == intent).order_by(FaqEntry.id)).first()
+    return [faq.FaqMatch(entry.id, entry.question, entry.answer, entry.intent, 0.0)] if entry else []

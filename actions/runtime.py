@@ -1,0 +1,61 @@
+"""What every action needs: the domain services, the worker's identity, and threads.
+
+The action server runs every action on one event loop; database work runs in a
+worker thread (`in_thread`) so one slow query never stalls the other riders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Callable, Dict, List, Optional, TypeVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from sqlalchemy.orm import Session
+
+from core.faq import FaqMatch
+from core.services import Services
+from core.settings import Settings
+from core.workers import WorkerRef
+
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=1)
+def services() -> Services:
+    """The process's services, built on first use from the environment."""
+    return Services.from_settings(Settings.from_env())
+
+
+async def in_thread(work: Callable[[Session], T]) -> T:
+    """Run `work(session)` in one transaction on a worker thread."""
+    return await asyncio.to_thread(services().transaction, work)
+
+
+async def faq_search(text: str, intent: Optional[str] = None, limit: int = 3) -> List[FaqMatch]:
+    """FAQ entries for a question, from the index the retriever keeps fresh."""
+    return await asyncio.to_thread(services().faq.search, text, limit, intent)
+
+
+def worker_of(tracker: Tracker) -> WorkerRef:
+    """The worker behind a conversation: input channel and sender id."""
+    return WorkerRef(tracker.get_latest_input_channel() or "rest", tracker.sender_id)
+
+
+def entity_value(tracker: Tracker, entity: str) -> Optional[Any]:
+    """The first value of an entity in the latest message."""
+    return next(tracker.get_latest_entity_values(entity), None)
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def reset(*slots: str) -> List[Dict[str, Any]]:
+    """SlotSet events that clear the given slots."""
+    return [SlotSet(slot, None) for slot in slots]

@@ -1,0 +1,313 @@
+"""Hand-over to staff: collecting the request, tickets, hand-off, progress and ratings."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.runtime import entity_value, in_thread, latest_intent, latest_text, reset, services, worker_of
+from core import deadlines, gazetteer, tickets, topics
+from core.legal import LEGAL_INTENTS
+
+TICKET_INTENTS = ("report_issue", "make_suggestion", "request_human")
+# Intents whose answers may end in a ticket of their own category ("lookup could not help").
+ESCALATED_LOOKUPS = (*LEGAL_INTENTS, "find_station", "childcare", "skills_training", "community_pass", "faq")
+# A first message at least this long already says what the matter is.
+SELF_DESCRIBING_CHARS = 10
+MIN_DESCRIPTION_CHARS = 4
+TICKET_NUMBER = re.compile(r"CZ-?\d{8}-?\d{4}", re.IGNORECASE)
+TRANSCRIPT_LINES = 20
+RATING_WORDS = (
+    ("很不满意", 1),
+    ("非常不满意", 1),
+    ("不满意", 2),
+    ("一般", 3),
+    ("非常满意", 5),
+    ("很满意", 5),
+    ("满意", 4),
+)
+WORKER_LABEL, ASSISTANT_LABEL = "骑手", "助手"
+
+
+def _due_text(utc: datetime) -> str:
+    local = services().clock.to_local(utc)
+    return f"{local.month}月{local.day}日{local:%H:%M}"
+
+
+class ActionStartTicket(Action):
+    """Note what kind of request this is; keep the first message when it already explains."""
+
+    def name(self) -> Text:
+        return "action_start_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        intent = latest_intent(tracker)
+        if intent not in TICKET_INTENTS:
+            intent = tracker.get_slot("ticket_intent") or "request_human"
+            if intent not in TICKET_INTENTS and intent not in ESCALATED_LOOKUPS:
+                intent = "request_human"
+        text = latest_text(tracker).strip()
+        events: List[EventType] = [SlotSet("ticket_intent", intent), *reset("ticket_description", "ticket_place")]
+        if latest_intent(tracker) in ("report_issue", "make_suggestion") and len(text) >= SELF_DESCRIBING_CHARS:
+            events.append(SlotSet("ticket_description", text))
+        place = tracker.get_slot("place") or tracker.get_slot("district")
+        if intent == "report_issue" and (place or tracker.get_slot("latitude") is not None):
+            events.append(SlotSet("ticket_place", place or "已发送位置"))
+        return events
+
+
+class ValidateTicketForm(FormValidationAction):
+    """A one-line description (and, for a report, the place), each re-asked with a hint."""
+
+    def name(self) -> Text:
+        return "validate_ticket_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        if tracker.get_slot("ticket_intent") == "report_issue":
+            return ["ticket_description", "ticket_place"]
+        return ["ticket_description"]
+
+    async def validate_ticket_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if len(text) < MIN_DESCRIPTION_CHARS and not _attachments(tracker):
+            dispatcher.utter_message(response="utter_invalid_ticket_description")
+            return {"ticket_description": None}
+        return {"ticket_description": text or "（照片）"}
+
+    async def validate_ticket_place(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        if tracker.get_slot("latitude") is not None:
+            return {"ticket_place": text or "已发送位置"}
+        if not text:
+            dispatcher.utter_message(response="utter_ask_ticket_place")
+            return {"ticket_place": None}
+        location = await in_thread(lambda s: gazetteer.resolve(s, text))
+        return {"ticket_place": text, "district": location.district if location else tracker.get_slot("district")}
+
+
+class ActionAskTicketDescription(Action):
+    """Ask for the description in the words that fit the request."""
+
+    def name(self) -> Text:
+        return "action_ask_ticket_description"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        intent = tracker.get_slot("ticket_intent")
+        response = {
+            "report_issue": "utter_ask_ticket_description_report",
+            "make_suggestion": "utter_ask_ticket_description_suggestion",
+        }.get(intent, "utter_ask_ticket_description")
+        dispatcher.utter_message(response=response)
+        return []
+
+
+def _attachments(tracker: Tracker) -> List[int]:
+    """Attachment ids the channels put in the metadata of messages since the request began."""
+    ids: List[int] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_start_ticket":
+            break
+        if event.get("event") == "user":
+            attachment = (event.get("metadata") or {}).get("attachment_id")
+            if isinstance(attachment, int):
+                ids.append(attachment)
+    return list(reversed(ids))
+
+
+def _transcript(tracker: Tracker) -> List[str]:
+    lines = []
+    for event in tracker.events:
+        if event.get("event") == "user" and event.get("text"):
+            lines.append(f"{WORKER_LABEL}：{event['text']}")
+        elif event.get("event") == "bot" and event.get("text"):
+            lines.append(f"{ASSISTANT_LABEL}：{event['text']}")
+    return lines[-TRANSCRIPT_LINES:]
+
+
+class ActionCreateTicket(Action):
+    """Write the ticket; for a request for a person, staff take over the conversation."""
+
+    def name(self) -> Text:
+        return "action_create_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        intent = tracker.get_slot("ticket_intent") or "request_human"
+        lat, lon = tracker.get_slot("latitude"), tracker.get_slot("longitude")
+        request = tickets.NewRequest(
+            worker=worker_of(tracker),
+            intent=intent,
+            description=tracker.get_slot("ticket_description") or latest_text(tracker),
+            district=tracker.get_slot("district"),
+            place_text=tracker.get_slot("ticket_place") or tracker.get_slot("place") or "",
+            lat=float(lat) if lat is not None else None,
+            lon=float(lon) if lon is not None else None,
+            handoff=intent not in ("report_issue", "make_suggestion"),
+            transcript=_transcript(tracker),
+            attachment_ids=_attachments(tracker),
+        )
+        core = services()
+        rules = deadlines.parse(core.settings.ticket_deadlines)
+
+        def create(session: Any) -> Dict[str, Any]:
+            ticket = tickets.open_ticket(session, request, core.clock.utc(), core.clock.today(), rules)
+            return {"number": ticket.number, "respond_by": ticket.respond_by, "handoff": ticket.handoff_active}
+
+        ticket = await in_thread(create)
+        dispatcher.utter_message(
+            response="utter_ticket_created", number=ticket["number"], due=_due_text(ticket["respond_by"])
+        )
+        events: List[EventType] = [
+            SlotSet("ticket_number", ticket["number"]),
+            *reset("ticket_description", "ticket_place", "ticket_intent", "latitude", "longitude"),
+        ]
+        if ticket["handoff"]:
+            dispatcher.utter_message(response="utter_handoff_started")
+            events.append(SlotSet("handoff", True))
+        return events
+
+
+class ActionForwardToStaff(Action):
+    """While staff own the conversation: add the message to the ticket, say nothing."""
+
+    def name(self) -> Text:
+        return "action_forward_to_staff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        worker = worker_of(tracker)
+        text = latest_text(tracker)
+        attachment = (tracker.latest_message.get("metadata") or {}).get("attachment_id")
+        now = services().clock.utc()
+
+        def forward(session: Any) -> bool:
+            ticket = tickets.handoff_ticket(session, worker)
+            if ticket is None:
+                return False
+            tickets.add_worker_message(session, ticket, text, now)
+            if isinstance(attachment, int):
+                tickets.attach(session, ticket, attachment, now)
+            return True
+
+        if await in_thread(forward):
+            return []
+        # Staff ended the hand-off while this message was on its way: do not drop it.
+        dispatcher.utter_message(response="utter_handoff_over")
+        return [SlotSet("handoff", False)]
+
+
+class ActionLeaveHandoff(Action):
+    """The worker said 取消: back to the assistant; the ticket stays open for staff."""
+
+    def name(self) -> Text:
+        return "action_leave_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        worker = worker_of(tracker)
+        now = services().clock.utc()
+
+        def leave(session: Any) -> Optional[str]:
+            ticket = tickets.handoff_ticket(session, worker)
+            if ticket is None:
+                return None
+            tickets.end_handoff(session, ticket, "worker", now)
+            return ticket.number
+
+        number = await in_thread(leave)
+        dispatcher.utter_message(
+            response="utter_handoff_ended", number=number or tracker.get_slot("ticket_number") or ""
+        )
+        return [SlotSet("handoff", False)]
+
+
+class ActionCheckTickets(Action):
+    """The worker's own tickets, or the one whose number they gave (only if it is theirs)."""
+
+    def name(self) -> Text:
+        return "action_check_tickets"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        worker = worker_of(tracker)
+        match = TICKET_NUMBER.search(latest_text(tracker))
+        number = _canonical_number(match.group()) if match else None
+
+        def load(session: Any) -> Optional[List[Dict[str, Any]]]:
+            found = (
+                [tickets.by_number_for_worker(session, number, worker)]
+                if number
+                else tickets.of_worker(session, worker)
+            )
+            if number and found[0] is None:
+                return None
+            labels = topics.labels(session)
+            return [
+                {
+                    "number": t.number,
+                    "label": labels.get(t.category, t.category),
+                    "state": t.state,
+                    "due": _due_text(t.resolve_by if t.answered_at else t.respond_by),
+                }
+                for t in found
+            ]
+
+        rows = await in_thread(load)
+        if rows is None:
+            dispatcher.utter_message(response="utter_ticket_not_found", number=number)
+        elif not rows:
+            dispatcher.utter_message(response="utter_tickets_none")
+        else:
+            for row in rows:
+                dispatcher.utter_message(response=f"utter_ticket_state_{row['state']}", **row)
+        return []
+
+
+def _canonical_number(text: str) -> str:
+    digits = re.sub(r"\D", "", text)
+    return f"{tickets.NUMBER_PREFIX}-{digits[:8]}-{digits[8:]}"
+
+
+def parse_rating(text: str) -> Optional[int]:
+    digit = re.search(r"[1-5]", text)
+    if digit:
+        return int(digit.group())
+    for word, value in RATING_WORDS:
+        if word in text:
+            return value
+    return None
+
+
+class ActionStoreRating(Action):
+    """Store the 1–5 rating of the worker's latest resolved ticket."""
+
+    def name(self) -> Text:
+        return "action_store_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        value = entity_value(tracker, "rating")
+        rating = (
+            int(value)
+            if isinstance(value, (int, float)) or str(value or "").isdigit()
+            else parse_rating(latest_text(tracker))
+        )
+        worker = worker_of(tracker)
+        now = services().clock.utc()
+        if rating is None or not 1 <= rating <= 5:
+            dispatcher.utter_message(response="utter_rating_unknown")
+            return []
+        ticket = await in_thread(lambda s: tickets.rate(s, worker, rating, now))
+        dispatcher.utter_message(response="utter_rating_thanks" if ticket else "utter_rating_unknown")
+        return [SlotSet("rating", None)]

@@ -1,0 +1,11 @@
+"""Typed keys of what the web app keeps on its `Application`."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+
+from core.services import Services
+
+SERVICES = web.AppKey("services", Services)
+HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)

@@ -1,0 +1,1 @@
+"""Content admins keep current: table specs, CSV import/export, sample content."""

@@ -1,0 +1,41 @@
+"""The domain's shared parts for one process: settings, database, clock, FAQ index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import Clock
+from core.db import make_engine, make_session_factory
+from core.faq import FaqRetriever
+from core.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    """Built once per process by its entry point (action server, web app, CLI)."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker
+    clock: Clock
+    faq: FaqRetriever
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        engine = make_engine(settings.database_url)
+        factory = make_session_factory(engine)
+        return cls(settings, engine, factory, Clock.for_zone(settings.timezone), FaqRetriever(factory))
+
+    def transaction(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one transaction: committed if it returns, rolled back if it raises."""
+        with self.session_factory.begin() as session:
+            return work(session)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,54 @@
+"""Settings from environment variables, each with a working default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; build it once per process with `from_env`."""
+
+    database_url: str
+    redis_url: Optional[str]
+    rasa_url: str
+    rasa_token: Optional[str]
+    timezone: str
+    enrolment_retention_days: int
+    secret_key: str
+    var_dir: Path
+    ticket_deadlines: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        var_dir = Path(environ.get("NUANXIN_VAR_DIR", PROJECT_ROOT / "var"))
+        return cls(
+            database_url=environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'nuanxin.db'}",
+            redis_url=environ.get("REDIS_URL") or None,
+            rasa_url=environ.get("RASA_URL", "http://localhost:5005").rstrip("/"),
+            rasa_token=environ.get("RASA_TOKEN") or None,
+            timezone=environ.get("NUANXIN_TIMEZONE", "Asia/Shanghai"),
+            enrolment_retention_days=int(environ.get("ENROLMENT_RETENTION_DAYS", "30")),
+            secret_key=environ.get("NUANXIN_SECRET_KEY") or _local_secret(var_dir),
+            var_dir=var_dir,
+            ticket_deadlines=environ.get("TICKET_DEADLINES", "urgent=2h/24h,ordinary=24h/7d,complex=24h/15d"),
+        )
+
+
+def _local_secret(var_dir: Path) -> str:
+    """A per-installation secret kept under var/, for installs without NUANXIN_SECRET_KEY."""
+    path = var_dir / "secrets" / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value

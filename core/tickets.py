@@ -1,0 +1,369 @@
+"""Tickets (接诉即办): creation, the state machine, replies through the outbox, ratings.
+
+States: new → claimed → answered → resolved → closed, with reopen back to new
+when the worker writes again within `REOPEN_WINDOW`. Every transition writes an
+audit event. A staff reply, the ticket change and the outbox row that carries
+the reply to the worker are written by one caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Dict, List, Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import deadlines as deadline_rules
+from core import topics
+from core.models import (
+    Attachment,
+    AuditEvent,
+    OutboxMessage,
+    StaffUser,
+    Ticket,
+    TicketCounter,
+    TicketMessage,
+)
+from core.workers import WorkerRef
+
+NEW, CLAIMED, ANSWERED, RESOLVED, CLOSED = "new", "claimed", "answered", "resolved", "closed"
+OPEN_STATES = (NEW, CLAIMED, ANSWERED)
+TRANSITIONS = {
+    NEW: {CLAIMED, ANSWERED, RESOLVED},
+    CLAIMED: {NEW, ANSWERED, RESOLVED},
+    ANSWERED: {NEW, CLAIMED, ANSWERED, RESOLVED},
+    RESOLVED: {NEW, CLOSED},
+    CLOSED: {NEW},
+}
+REOPEN_WINDOW = timedelta(days=7)
+NUMBER_PREFIX = "CZ"
+UNKNOWN_DISTRICT = "潞州区"
+
+
+class TicketError(Exception):
+    """A change the ticket's state or the actor's scope does not allow."""
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """What the assistant collected before handing over."""
+
+    worker: WorkerRef
+    intent: str
+    description: str
+    district: Optional[str] = None
+    place_text: str = ""
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    handoff: bool = False
+    transcript: Sequence[str] = ()
+    attachment_ids: Sequence[int] = ()
+
+
+def _audit(session: Session, actor: str, action: str, ticket: Optional[Ticket], detail: str, now: datetime) -> None:
+    session.add(AuditEvent(at=now, actor=actor, action=action, ticket_id=ticket.id if ticket else None, detail=detail))
+
+
+def staff_actor(staff: StaffUser) -> str:
+    return f"staff:{staff.username}"
+
+
+def _move(session: Session, ticket: Ticket, to: str, actor: str, action: str, now: datetime, detail: str = "") -> None:
+    if to not in TRANSITIONS[ticket.state]:
+        raise TicketError(f"cannot {action} a {ticket.state} ticket")
+    _audit(session, actor, action, ticket, f"{ticket.state}→{to}" + (f" {detail}" if detail else ""), now)
+    ticket.state = to
+
+
+def next_number(session: Session, day: date) -> str:
+    """CZ-20261126-0001: the day's counter, incremented under the transaction's lock."""
+    counter = session.scalars(select(TicketCounter).where(TicketCounter.day == day).with_for_update()).one_or_none()
+    if counter is None:
+        counter = TicketCounter(day=day, last=0)
+        session.add(counter)
+    counter.last += 1
+    session.flush()
+    return f"{NUMBER_PREFIX}-{day:%Y%m%d}-{counter.last:04d}"
+
+
+def open_ticket(
+    session: Session, request: NewRequest, now: datetime, local_today: date, rules: deadline_rules.Deadlines
+) -> Ticket:
+    """Add to the worker's open ticket of this kind, reopen a recent one, or create one."""
+    ticket = _recent_of_kind(session, request.worker, request.intent, now)
+    actor = "worker"
+    if ticket is not None:
+        if ticket.state in (RESOLVED, CLOSED):
+            reopen(session, ticket, now, rules)
+        ticket.handoff_active = ticket.handoff_active or request.handoff
+        add_worker_message(session, ticket, request.description, now)
+    else:
+        sla = topics.ticket_category(session, request.intent)
+        respond, resolve = rules.get(sla, rules["ordinary"])
+        ticket = Ticket(
+            number=next_number(session, local_today),
+            category=request.intent,
+            sla_class=sla,
+            district=request.district or UNKNOWN_DISTRICT,
+            channel=request.worker.channel,
+            sender_id=request.worker.sender_id,
+            state=NEW,
+            description=request.description,
+            place_text=request.place_text,
+            lat=request.lat,
+            lon=request.lon,
+            handoff_active=request.handoff,
+            created_at=now,
+            respond_by=now + respond,
+            resolve_by=now + resolve,
+            last_worker_message_at=now,
+        )
+        session.add(ticket)
+        session.flush()
+        _audit(session, actor, "created", ticket, f"{sla} {request.intent}", now)
+        if request.transcript:
+            session.add(
+                TicketMessage(
+                    ticket_id=ticket.id, author="transcript", text="\n".join(request.transcript), created_at=now
+                )
+            )
+        session.add(TicketMessage(ticket_id=ticket.id, author="worker", text=request.description, created_at=now))
+    for attachment_id in request.attachment_ids:
+        attach(session, ticket, attachment_id, now)
+    session.flush()
+    return ticket
+
+
+def _recent_of_kind(session: Session, worker: WorkerRef, intent: str, now: datetime) -> Optional[Ticket]:
+    candidates = session.scalars(
+        select(Ticket)
+        .where(Ticket.channel == worker.channel, Ticket.sender_id == worker.sender_id, Ticket.category == intent)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    ).all()
+    for ticket in candidates:
+        if ticket.state in OPEN_STATES:
+            return ticket
+        ended = ticket.resolved_at or ticket.closed_at
+        if ended is not None and now - ended <= REOPEN_WINDOW:
+            return ticket
+    return None
+
+
+def reopen(session: Session, ticket: Ticket, now: datetime, rules: deadline_rules.Deadlines) -> None:
+    respond, resolve = rules.get(ticket.sla_class, rules["ordinary"])
+    _move(session, ticket, NEW, "worker", "reopened", now)
+    ticket.reopened_count += 1
+    ticket.respond_by, ticket.resolve_by = now + respond, now + resolve
+    ticket.resolved_at = ticket.closed_at = None
+    ticket.claimed_by = None
+
+
+def add_worker_message(
+    session: Session, ticket: Ticket, text: str, now: datetime, attachment_id: Optional[int] = None
+) -> TicketMessage:
+    message = TicketMessage(
+        ticket_id=ticket.id, author="worker", text=text, attachment_id=attachment_id, created_at=now
+    )
+    session.add(message)
+    ticket.last_worker_message_at = now
+    session.flush()
+    return message
+
+
+def attach(session: Session, ticket: Ticket, attachment_id: int, now: datetime) -> None:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or (attachment.channel, attachment.sender_id) != (ticket.channel, ticket.sender_id):
+        return
+    attachment.ticket_id = ticket.id
+    add_worker_message(session, ticket, "", now, attachment_id=attachment.id)
+
+
+def store_attachment(
+    session: Session, worker: WorkerRef, content_type: str, data: bytes, filename: str, now: datetime
+) -> Attachment:
+    attachment = Attachment(
+        channel=worker.channel,
+        sender_id=worker.sender_id,
+        content_type=content_type,
+        filename=filename,
+        data=data,
+        created_at=now,
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def handoff_ticket(session: Session, worker: WorkerRef) -> Optional[Ticket]:
+    """The worker's ticket whose conversation staff currently own."""
+    return session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.channel == worker.channel,
+            Ticket.sender_id == worker.sender_id,
+            Ticket.handoff_active.is_(True),
+            Ticket.state.in_(OPEN_STATES),
+        )
+        .order_by(Ticket.id.desc())
+    ).first()
+
+
+def end_handoff(session: Session, ticket: Ticket, actor: str, now: datetime) -> None:
+    if ticket.handoff_active:
+        ticket.handoff_active = False
+        _audit(session, actor, "handoff_ended", ticket, "", now)
+
+
+def of_worker(session: Session, worker: WorkerRef, limit: int = 5) -> List[Ticket]:
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.channel == worker.channel, Ticket.sender_id == worker.sender_id)
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def by_number_for_worker(session: Session, number: str, worker: WorkerRef) -> Optional[Ticket]:
+    """The ticket with this number, only if this worker owns it."""
+    ticket = session.scalars(select(Ticket).where(Ticket.number == number.strip().upper())).one_or_none()
+    if ticket is None or (ticket.channel, ticket.sender_id) != (worker.channel, worker.sender_id):
+        return None
+    return ticket
+
+
+def queue_for_worker(
+    session: Session, ticket: Ticket, key: str, payload: Dict[str, Any], now: datetime
+) -> OutboxMessage:
+    """An outbox row to the ticket's worker; a second call with the same key returns the first."""
+    existing = session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one_or_none()
+    if existing is not None:
+        return existing
+    row = OutboxMessage(
+        key=key,
+        ticket_id=ticket.id,
+        channel=ticket.channel,
+        recipient=ticket.sender_id,
+        payload=json.dumps(payload, ensure_ascii=False),
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def check_scope(staff: StaffUser, ticket: Ticket) -> None:
+    """Staff act only on their district's tickets; admins on all."""
+    if staff.role != "admin" and staff.district and ticket.district != staff.district:
+        raise TicketError("ticket outside your district")
+
+
+def claim(session: Session, ticket: Ticket, staff: StaffUser, now: datetime) -> None:
+    check_scope(staff, ticket)
+    _move(session, ticket, CLAIMED, staff_actor(staff), "claimed", now)
+    ticket.claimed_by = staff.id
+
+
+def reply(
+    session: Session, ticket: Ticket, staff: StaffUser, text: str, now: datetime, request_key: str
+) -> TicketMessage:
+    """Staff answer: message, state and outbox row together. `request_key` makes a resubmitted form harmless."""
+    check_scope(staff, ticket)
+    text = text.strip()
+    if not text:
+        raise TicketError("empty reply")
+    key = f"reply:{ticket.id}:{request_key}"
+    if session.scalars(select(OutboxMessage.id).where(OutboxMessage.key == key)).first() is not None:
+        raise TicketError("reply already sent")
+    _move(session, ticket, ANSWERED, staff_actor(staff), "answered", now)
+    ticket.claimed_by = ticket.claimed_by or staff.id
+    ticket.answered_at = ticket.answered_at or now
+    message = TicketMessage(ticket_id=ticket.id, author="staff", staff_id=staff.id, text=text, created_at=now)
+    session.add(message)
+    session.flush()
+    queue_for_worker(
+        session,
+        ticket,
+        key,
+        {"kind": "staff_reply", "text": text, "staff": staff.display_name, "number": ticket.number},
+        now,
+    )
+    return message
+
+
+def note(session: Session, ticket: Ticket, staff: StaffUser, text: str, now: datetime) -> TicketMessage:
+    """An internal note: staff see it, the worker never does."""
+    check_scope(staff, ticket)
+    message = TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text.strip(), created_at=now)
+    session.add(message)
+    _audit(session, staff_actor(staff), "noted", ticket, "", now)
+    session.flush()
+    return message
+
+
+def transfer(session: Session, ticket: Ticket, staff: StaffUser, district: str, now: datetime) -> None:
+    check_scope(staff, ticket)
+    if district == ticket.district:
+        raise TicketError("already in that district")
+    previous = ticket.district
+    if ticket.state != NEW:
+        _move(session, ticket, NEW, staff_actor(staff), "transferred", now, f"{previous}→{district}")
+    else:
+        _audit(session, staff_actor(staff), "transferred", ticket, f"{previous}→{district}", now)
+    ticket.district = district
+    ticket.claimed_by = None
+
+
+def resolve(session: Session, ticket: Ticket, staff: StaffUser, now: datetime) -> None:
+    """Mark resolved, hand the conversation back to the assistant and ask for a rating."""
+    check_scope(staff, ticket)
+    _move(session, ticket, RESOLVED, staff_actor(staff), "resolved", now)
+    ticket.resolved_at = now
+    ticket.handoff_active = False
+    queue_for_worker(
+        session,
+        ticket,
+        f"rating:{ticket.id}:{ticket.reopened_count}",
+        {
+            "kind": "rating_request",
+            "response": "utter_ask_rating",
+            "vars": {"number": ticket.number},
+            "end_handoff": True,
+        },
+        now,
+    )
+
+
+def rate(session: Session, worker: WorkerRef, rating: int, now: datetime) -> Optional[Ticket]:
+    """Store the worker's 1–5 rating on their latest resolved, unrated ticket; it closes."""
+    if not 1 <= rating <= 5:
+        raise TicketError("rating must be 1 to 5")
+    ticket = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.channel == worker.channel,
+            Ticket.sender_id == worker.sender_id,
+            Ticket.state == RESOLVED,
+            Ticket.rating.is_(None),
+        )
+        .order_by(Ticket.resolved_at.desc())
+    ).first()
+    if ticket is None:
+        return None
+    ticket.rating, ticket.rated_at = rating, now
+    _move(session, ticket, CLOSED, "worker", "rated", now, str(rating))
+    ticket.closed_at = now
+    return ticket
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    """Past its answer deadline without an answer, or past its resolve deadline while open."""
+    if ticket.state in OPEN_STATES and ticket.answered_at is None and now > ticket.respond_by:
+        return True
+    return ticket.state in OPEN_STATES and now > ticket.resolve_by

@@ -1,0 +1,89 @@
+"""Dialogue policy that keeps the assistant quiet while staff own the conversation."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import InvalidConfigException
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class HandoffPolicy(Policy):
+    """While the hand-off slot is set, every message goes to the staff's ticket.
+
+    It outranks the rule policy, so no rule or form answers in the meantime.
+    Only an explicit exit word (取消) hands the conversation back to the assistant;
+    a plain 不是 is part of the talk with staff and is forwarded like the rest.
+    """
+
+    @staticmethod
+    def supported_data() -> SupportedData:
+        return SupportedData.RULE_DATA
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # Above RulePolicy (4), so its prediction wins a tie at confidence 1.
+            "priority": 7,
+            # Boolean slot that says staff own the conversation.
+            "slot": "handoff",
+            # Action that adds the message to the ticket.
+            "forward_action": "action_forward_to_staff",
+            # Action that hands the conversation back to the assistant.
+            "leave_action": "action_leave_handoff",
+            # Whole messages that mean "back to the assistant" (after NFKC, without punctuation).
+            "leave_texts": ["取消", "退出", "退出人工", "结束人工", "返回助手", "回到助手", "不用人工了", "取消人工"],
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Optional[Any] = None,
+    ) -> None:
+        config = {**self.get_default_config(), **config}
+        if not config["leave_texts"]:
+            raise InvalidConfigException("HandoffPolicy needs at least one of `leave_texts`.")
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+        self._leave_texts = {_compact(t) for t in config["leave_texts"]}
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        result = self._default_predictions(domain)
+        if not tracker.get_slot(self.config["slot"]):
+            return self._prediction(result)
+        latest = tracker.latest_action_name
+        if latest == ACTION_LISTEN_NAME:
+            text = _compact(tracker.latest_message.text or "")
+            action = self.config["leave_action"] if text in self._leave_texts else self.config["forward_action"]
+        elif latest in (self.config["forward_action"], self.config["leave_action"]):
+            action = ACTION_LISTEN_NAME
+        else:
+            return self._prediction(result)
+        result[domain.index_for_action(action)] = 1.0
+        return self._prediction(result)
+
+
+def _compact(text: Text) -> Text:
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if ch.isalnum())
