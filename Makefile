@@ -15,7 +15,7 @@ MODEL_INPUTS := config.yml $(wildcard domain/*.yml) \
 .PHONY: run test eval lint setup model db services bench clean lock
 
 run: setup model db
-	$(PY) scripts/run.py
+	$(PY) -m bot.stack
 
 test: setup model db services lint
 	$(PY) -m pytest

@@ -125,11 +125,14 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._weights is None or not messages:
             return messages
-        weighted = self._weigh(_features(messages), self._weights["idf"])
+        weighted = self._weigh(_features(messages, len(self._weights["idf"])), self._weights["idf"])
         logits = weighted @ self._weights["coef"] + self._weights["intercept"]
         logits -= logits.max(axis=1, keepdims=True)
         probabilities = np.exp(logits)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
+        # A message without a single known feature carries no evidence: the class
+        # priors in the intercept would make it look like the biggest intent.
+        probabilities[weighted.getnnz(axis=1) == 0] = 1.0 / len(self._classes)
         limit = int(self._config["ranking_length"]) or len(self._classes)
         for message, row in zip(messages, probabilities, strict=True):
             order = np.argsort(-row)[:limit]
@@ -164,12 +167,23 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, weights, classes)
 
 
-def _features(messages: List[Message]) -> scipy.sparse.csr_matrix:
-    """The sentence-level sparse features of each message, stacked."""
+def _features(messages: List[Message], width: Optional[int] = None) -> scipy.sparse.csr_matrix:
+    """The sentence-level sparse features of each message, stacked.
+
+    A message left empty by the normaliser (only emoji, say) has no features:
+    at prediction time it becomes a row of zeros, whose low confidence sends it
+    to the fallback; in training every example must have features.
+    """
     rows = []
     for message in messages:
         _, sentence = message.get_sparse_features(TEXT)
-        if sentence is None:
-            raise InvalidConfigException("TfidfLogisticRegressionClassifier needs a sparse featurizer before it.")
-        rows.append(scipy.sparse.csr_matrix(sentence.features))
+        if sentence is not None:
+            rows.append(scipy.sparse.csr_matrix(sentence.features))
+        elif width is not None:
+            rows.append(scipy.sparse.csr_matrix((1, width)))
+        else:
+            raise InvalidConfigException(
+                f"TfidfLogisticRegressionClassifier got no sparse features for '{message.get(TEXT)}': "
+                "a sparse featurizer must come before it."
+            )
     return scipy.sparse.vstack(rows).tocsr()

@@ -9,6 +9,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -113,8 +114,8 @@ class ChineseTextNormalizer(GraphComponent):
 
     def _normalize(self, message: Message) -> None:
         text = message.get(TEXT)
-        if not isinstance(text, str):
-            return
+        if not isinstance(text, str) or text.startswith(INTENT_MESSAGE_PREFIX):
+            return  # `/intent{"entity": ...}` payloads are parsed later, verbatim
         result = self._normalizer.normalize(text)
         entities = message.get(ENTITIES)
         if entities:

@@ -125,7 +125,8 @@ def _build_jieba(files: List[Path]) -> Any:
     tokenizer.initialize()
     for path in files:
         if path.suffix == ".txt":
-            tokenizer.load_userdict(str(path))
+            with path.open("rb") as handle:  # jieba leaves a path it opened itself unclosed
+                tokenizer.load_userdict(handle)
         else:
             for surface in dictionary_files.read_lexicon(path):
                 tokenizer.add_word(surface, freq=USER_WORD_FREQUENCY)

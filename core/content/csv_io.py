@@ -137,7 +137,7 @@ def write_rows(
     kept = []
     for values in rows:
         key = values.get(spec.key)
-        existing = session.get(model, key) if key is not None else None
+        existing = session.scalars(select(model).where(key_attr == key)).one_or_none() if key is not None else None
         if existing is None:
             obj = model(**{k: v for k, v in values.items() if v is not None or k != spec.key})
             session.add(obj)

@@ -1,0 +1,110 @@
+"""Rasa's `rest` channel, with every request checked before it reaches the assistant.
+
+Same URL and payload as Rasa's own (`POST /webhooks/rest/webhook`,
+`{"sender": ..., "message": ...}`), registered under the same name. The stock
+channel answers a missing or non-object body with HTTP 500, files messages
+without a sender under one shared "default" conversation, lets the client claim
+any `input_channel` (and so pose as a Telegram user), and returns an empty list
+when handling fails. Here: bad requests get a 400 that says why, the channel is
+always `rest`, a blank message is asked to be retyped, and a message that would
+otherwise go unanswered gets a polite "please try again", unless staff own the
+conversation and the silence is intended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.replies import domain_messages, staff_own_conversation
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 10_000
+MAX_SENDER_CHARS = 128
+
+
+class BadRequest(ValueError):
+    """The request body is not what the channel accepts."""
+
+
+def parse_body(request: Request) -> Dict[Text, Any]:
+    """sender, message and metadata of a well-formed request; raises `BadRequest`."""
+    try:
+        body = request.json
+    except Exception:  # sanic raises its own InvalidUsage for unreadable JSON
+        raise BadRequest("body must be JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest('body must be a JSON object: {"sender": "...", "message": "..."}')
+    sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise BadRequest(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+    if not sender.isprintable():
+        raise BadRequest("'sender' must not contain control characters")
+    if message is None:
+        raise BadRequest("'message' is missing")
+    if not isinstance(message, str):
+        raise BadRequest("'message' must be a string")
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise BadRequest(f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise BadRequest("'metadata' must be a JSON object")
+    return {"sender": sender, "message": message, "metadata": metadata}
+
+
+class RestInput(RasaRestInput):
+    """Rasa's rest channel behind a request check (see the module docstring)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = parse_body(request)
+            except BadRequest as error:
+                logger.info("rejected rest request: %s", error)
+                return response.json({"error": str(error)}, status=400)
+            return response.json(await self.handle(request, on_new_message, **body))
+
+        return webhook
+
+    async def handle(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sender: Text,
+        message: Text,
+        metadata: Optional[Dict[Text, Any]],
+    ) -> List[Dict[Text, Any]]:
+        """Run the message through the assistant; never return an unexplained silence."""
+        agent = request.app.ctx.agent
+        if not message.strip():
+            return domain_messages(agent, "utter_please_rephrase", sender)
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(UserMessage(message, collector, sender, input_channel=self.name(), metadata=metadata))
+        except asyncio.CancelledError:
+            logger.warning("handling a message from %s was cancelled", sender)
+        except Exception:
+            logger.exception("handling a message from %s failed", sender)
+        if collector.messages or await staff_own_conversation(agent, sender):
+            return collector.messages
+        return domain_messages(agent, "utter_try_again", sender)

@@ -1,0 +1,251 @@
+"""The processes that make up the assistant, started together and stopped together.
+
+`python -m bot.stack` is what `make run` runs; the integration tests start the
+same stack on free ports. Each process gets its own process group, so stopping
+a group also stops anything it started; if one process dies, the rest stop too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from core.settings import PROJECT_ROOT
+
+VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
+STOP_GRACE_S = 10
+
+
+@dataclass
+class Service:
+    """One process: how to start it and how to tell it is ready."""
+
+    name: str
+    command: List[str]
+    port: int
+    ready_url: str
+    process: Optional[subprocess.Popen] = None
+
+    def is_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.ready_url, timeout=2) as response:
+                if self.name == "rasa":  # the server answers before the model is loaded
+                    return bool(json.loads(response.read()).get("model_file"))
+                return response.status == 200
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+
+@dataclass
+class StackConfig:
+    """Ports, files and environment of one running assistant."""
+
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    web_port: int = 8000
+    token: str = ""
+    model: str = "models"
+    endpoints: Path = PROJECT_ROOT / "endpoints.yml"
+    credentials: Path = PROJECT_ROOT / "credentials.yml"
+    log_dir: Path = PROJECT_ROOT / "var" / "log"
+    env: Dict[str, str] = field(default_factory=dict)
+
+    def environment(self) -> Dict[str, str]:
+        return {
+            **os.environ,
+            "RASA_TOKEN": self.token,
+            "RASA_URL": f"http://localhost:{self.rasa_port}",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONUNBUFFERED": "1",
+            **self.env,
+        }
+
+    def services(self) -> List[Service]:
+        rasa, python = str(VENV_BIN / "rasa"), str(VENV_BIN / "python")
+        return [
+            Service(
+                "actions",
+                [rasa, "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+                self.actions_port,
+                f"http://localhost:{self.actions_port}/health",
+            ),
+            Service(
+                "rasa",
+                [
+                    rasa, "run", "--enable-api", "--auth-token", self.token, "--port", str(self.rasa_port),
+                    "--model", self.model, "--credentials", str(self.credentials), "--endpoints", str(self.endpoints),
+                ],
+                self.rasa_port,
+                f"http://localhost:{self.rasa_port}/status?token={self.token}",
+            ),
+            Service(
+                "web",
+                [python, "-m", "bot.web", "--port", str(self.web_port)],
+                self.web_port,
+                f"http://localhost:{self.web_port}/healthz",
+            ),
+        ]  # fmt: skip
+
+
+class StackError(RuntimeError):
+    """A process would not start or died."""
+
+
+class Stack:
+    """Starts the services, waits until each answers, and stops them all."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.services = config.services()
+
+    def start(self, timeout_s: float = 180) -> float:
+        """Start everything; returns the seconds until all were ready."""
+        busy = [s for s in self.services if port_in_use(s.port)]
+        if busy:
+            names = ", ".join(f"{s.name} (:{s.port})" for s in busy)
+            raise StackError(f"port already in use: {names}. Is another `make run` still running?")
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        env = self.config.environment()
+        for service in self.services:
+            log = (self.config.log_dir / f"{service.name}.log").open("ab")
+            service.process = subprocess.Popen(
+                service.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            log.close()
+        pending = list(self.services)
+        while pending:
+            self.check_alive()
+            pending = [s for s in pending if not s.is_ready()]
+            if time.monotonic() - started > timeout_s:
+                raise StackError(f"not ready after {timeout_s:.0f}s: {', '.join(s.name for s in pending)}")
+            time.sleep(0.3)
+        return time.monotonic() - started
+
+    def check_alive(self) -> None:
+        for service in self.services:
+            if service.process is not None and service.process.poll() is not None:
+                raise StackError(f"{service.name} exited with {service.process.returncode}:\n{self.tail(service.name)}")
+
+    def stop(self) -> None:
+        running = [s for s in self.services if s.process and s.process.poll() is None]
+        for service in running:
+            _signal_group(service, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        for service in running:
+            try:
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(service, signal.SIGKILL)
+                service.process.wait()
+        for service in self.services:  # what a group leader left behind when it exited
+            if service.process:
+                _signal_group(service, signal.SIGKILL)
+
+    def tail(self, name: str, lines: int = 30) -> str:
+        path = self.config.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def __enter__(self) -> Stack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _signal_group(service: Service, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(service.process.pid, sig)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def local_token(var_dir: Path) -> str:
+    """RASA_TOKEN, or a random token kept in var/secrets/rasa_token (mode 600)."""
+    if os.environ.get("RASA_TOKEN"):
+        return os.environ["RASA_TOKEN"]
+    path = var_dir / "secrets" / "rasa_token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def main() -> int:
+    config = StackConfig(
+        rasa_port=int(os.environ.get("RASA_PORT", 5005)),
+        actions_port=int(os.environ.get("ACTIONS_PORT", 5055)),
+        web_port=int(os.environ.get("WEB_PORT", 8000)),
+        token=local_token(PROJECT_ROOT / "var"),
+    )
+    stop_requested = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stack = Stack(config)
+    print(f"starting {', '.join(s.name for s in stack.services)} (logs in var/log/)…", flush=True)
+    try:
+        seconds = stack.start()
+        print(_banner(config, seconds), flush=True)
+        while True:
+            stack.check_alive()
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return 0 if stop_requested else 130
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("stopping all processes…", flush=True)
+        stack.stop()
+        print("stopped.", flush=True)
+
+
+def _banner(config: StackConfig, seconds: float) -> str:
+    return f"""
+暖新助手 is running (ready in {seconds:.0f}s):
+  web chat                http://localhost:{config.web_port}/
+  staff/admin console     http://localhost:{config.web_port}/console/
+  Rasa rest channel       POST http://localhost:{config.rasa_port}/webhooks/rest/webhook
+  Rasa HTTP API           http://localhost:{config.rasa_port}/  (token: $RASA_TOKEN or var/secrets/rasa_token)
+  action server           http://localhost:{config.actions_port}/webhook
+Try:  curl -s localhost:{config.rasa_port}/webhooks/rest/webhook -d '{{"sender": "me", "message": "你好"}}'
+Press Ctrl-C to stop everything."""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

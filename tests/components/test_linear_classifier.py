@@ -1,0 +1,67 @@
+import pytest
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.linear_intent_classifier import TfidfLogisticRegressionClassifier
+
+EXAMPLES = {
+    "wages": ["boss owes wages", "unpaid wages again", "wages not paid", "no wages this month"],
+    "injury": ["hurt at work", "injured on the job", "work injury claim", "fell and got hurt"],
+    "station": ["where to rest", "rest stop nearby", "charge phone nearby", "water and rest"],
+}
+
+
+def featurize(messages, storage, context, train=False):
+    tokenizer = WhitespaceTokenizer.create(WhitespaceTokenizer.get_default_config(), storage, Resource("t"), context)
+    if train:
+        featurize.cvf = CountVectorsFeaturizer.create(
+            CountVectorsFeaturizer.get_default_config(), storage, Resource("f"), context
+        )
+        data = TrainingData(messages)
+        tokenizer.process_training_data(data)
+        featurize.cvf.train(data)
+        featurize.cvf.process_training_data(data)
+    else:
+        tokenizer.process(messages)
+        featurize.cvf.process(messages)
+    return messages
+
+
+def test_trains_predicts_and_survives_persistence(model_storage, context) -> None:
+    training = [Message({TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts]
+    featurize(training, model_storage, context, train=True)
+    config = {**TfidfLogisticRegressionClassifier.get_default_config(), "ranking_length": 2}
+    classifier = TfidfLogisticRegressionClassifier.create(config, model_storage, Resource("clf"), context)
+    classifier.train(TrainingData(training))
+    loaded = TfidfLogisticRegressionClassifier.load(config, model_storage, Resource("clf"), context)
+    message = featurize([Message({TEXT: "my boss owes me wages"})], model_storage, context)[0]
+    loaded.process([message])
+    assert message.get(INTENT)["name"] == "wages"
+    ranking = message.get(INTENT_RANKING_KEY)
+    assert len(ranking) == 2
+    assert ranking[0]["confidence"] > ranking[1]["confidence"]
+
+
+def test_a_message_with_no_known_words_is_not_confident(model_storage, context) -> None:
+    training = [Message({TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts]
+    featurize(training, model_storage, context, train=True)
+    classifier = TfidfLogisticRegressionClassifier.create(
+        TfidfLogisticRegressionClassifier.get_default_config(), model_storage, Resource("clf2"), context
+    )
+    classifier.train(TrainingData(training))
+    message = featurize([Message({TEXT: "zzz qqq"})], model_storage, context)[0]
+    classifier.process([message])
+    assert message.get(INTENT)["confidence"] < 0.5
+
+
+@pytest.mark.parametrize("bad", [{"C": 0}, {"ranking_length": -1}])
+def test_bad_configuration_is_refused(model_storage, context, bad) -> None:
+    with pytest.raises(InvalidConfigException):
+        TfidfLogisticRegressionClassifier.create(
+            {**TfidfLogisticRegressionClassifier.get_default_config(), **bad}, model_storage, Resource("x"), context
+        )

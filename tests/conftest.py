@@ -1,0 +1,81 @@
+"""Fixtures shared by every tier: databases (SQLite and PostgreSQL), services, a fixed clock.
+
+Unit tests of `core` run against real SQLite files and a real PostgreSQL schema
+created for the session; nothing here imports Rasa.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from core.cli import migrate
+from core.clock import Clock
+from core.content import loader
+from core.db import make_engine
+from core.services import Services
+from core.settings import Settings
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+# Thursday 2026-11-26 14:00 in 长治 (06:00 UTC): stations open, programmes ahead.
+FIXED_UTC = datetime(2026, 11, 26, 6, 0)
+FIXED_TODAY = date(2026, 11, 26)
+
+
+def fixed_clock() -> Clock:
+    return Clock(ZoneInfo("Asia/Shanghai"), FIXED_UTC)
+
+
+def settings_for(database_url: str, var_dir: Path) -> Settings:
+    env = {"DATABASE_URL": database_url, "NUANXIN_VAR_DIR": str(var_dir), "NUANXIN_SECRET_KEY": "test-secret"}
+    return Settings.from_env(env)
+
+
+def make_services(database_url: str, var_dir: Path, load_content: bool = True) -> Services:
+    migrate(database_url)
+    services = Services.from_settings(settings_for(database_url, var_dir))
+    services = replace(services, clock=fixed_clock())
+    if load_content:
+        services.transaction(lambda s: loader.load_initial(s, FIXED_TODAY))
+    return services
+
+
+@pytest.fixture
+def sqlite_services(tmp_path: Path) -> Iterator[Services]:
+    services = make_services(f"sqlite:///{tmp_path / 'nuanxin.db'}", tmp_path)
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL schema of its own for the session, dropped afterwards."""
+    schema = f"nx_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_services(pg_schema_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    services = make_services(pg_schema_url, tmp_path_factory.mktemp("pg"))
+    yield services
+    services.close()
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def services(request: pytest.FixtureRequest) -> Services:
+    """The same test against both databases."""
+    return request.getfixturevalue(f"{request.param}_services")

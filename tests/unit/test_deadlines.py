@@ -1,0 +1,18 @@
+from datetime import timedelta
+
+import pytest
+
+from core import deadlines
+
+
+def test_defaults_follow_the_12345_practice() -> None:
+    rules = deadlines.parse()
+    assert rules["urgent"][0] == timedelta(hours=2)
+    assert rules["ordinary"] == (timedelta(hours=24), timedelta(days=7))
+    assert rules["complex"][1] == timedelta(days=15)
+
+
+@pytest.mark.parametrize("text", ["urgent=2h/1d", "urgent=2x/1d,ordinary=1d/7d,complex=1d/15d", "nonsense"])
+def test_bad_configuration_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        deadlines.parse(text)

@@ -1,0 +1,121 @@
+"""Sign-ups: capacity, waiting list, consent, ownership, the race for the last place, retention."""
+
+import threading
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from core import enrolments
+from core.models import Enrolment, Programme
+from core.services import Services
+from core.workers import WorkerRef
+
+TODAY = date(2026, 11, 26)
+NOW = datetime(2026, 11, 26, 6, 0)
+
+
+def new_programme(services: Services, capacity: int, kind: str = "summer_camp", **changes) -> int:
+    values = dict(
+        kind=kind, title="测试夏令营", district="潞州区", venue="测试场地", age_min=6, age_max=12,
+        start_date=date(2027, 7, 10), end_date=date(2027, 7, 20), capacity=capacity,
+        signup_deadline=date(2027, 7, 1),
+    )  # fmt: skip
+    values.update(changes)
+
+    def add(session):
+        programme = Programme(**values)
+        session.add(programme)
+        session.flush()
+        return programme.id
+
+    return services.transaction(add)
+
+
+def applicant(sender: str, name: str = "王小明") -> enrolments.Applicant:
+    return enrolments.Applicant(WorkerRef("rest", sender), name, "13812345678", age=8, consent_at=NOW)
+
+
+def book(services: Services, programme_id: int, who: enrolments.Applicant) -> enrolments.BookingResult:
+    return services.transaction(lambda s: enrolments.book(s, programme_id, who, TODAY, NOW))
+
+
+def test_places_then_waiting_list_in_order(services: Services) -> None:
+    programme_id = new_programme(services, capacity=2)
+    outcomes = [book(services, programme_id, applicant(f"w{i}", f"孩子{i}")) for i in range(4)]
+    assert [o.outcome for o in outcomes] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    assert [o.waitlist_position for o in outcomes[2:]] == [1, 2]
+
+
+def test_the_same_child_is_not_booked_twice(services: Services) -> None:
+    programme_id = new_programme(services, capacity=5)
+    assert book(services, programme_id, applicant("dup")).outcome == "confirmed"
+    assert book(services, programme_id, applicant("dup")).outcome == "duplicate"
+
+
+def test_a_child_needs_the_guardians_consent(services: Services) -> None:
+    programme_id = new_programme(services, capacity=5)
+    no_consent = enrolments.Applicant(WorkerRef("rest", "nc"), "李想", "13812345678", age=7)
+    with pytest.raises(enrolments.ConsentRequired):
+        book(services, programme_id, no_consent)
+
+
+def test_sign_up_after_the_deadline_is_refused(services: Services) -> None:
+    programme_id = new_programme(services, capacity=5, signup_deadline=TODAY - timedelta(days=1))
+    assert book(services, programme_id, applicant("late")).outcome == "closed"
+
+
+def test_cancelling_gives_the_place_to_the_first_on_the_waiting_list(services: Services) -> None:
+    programme_id = new_programme(services, capacity=1)
+    first = book(services, programme_id, applicant("c1", "甲"))
+    second = book(services, programme_id, applicant("c2", "乙"))
+    assert second.outcome == "waitlisted"
+    result = services.transaction(lambda s: enrolments.cancel(s, first.enrolment.id, WorkerRef("rest", "c1"), NOW))
+    assert result is not None and result.promoted.id == second.enrolment.id
+    with services.session_factory() as session:
+        cancelled = session.get(Enrolment, first.enrolment.id)
+        assert cancelled.status == "cancelled"
+        assert cancelled.participant_name is None and cancelled.phone is None
+        assert session.get(Enrolment, second.enrolment.id).status == "confirmed"
+
+
+def test_only_the_owner_can_cancel(services: Services) -> None:
+    programme_id = new_programme(services, capacity=1)
+    mine = book(services, programme_id, applicant("owner"))
+    stranger = WorkerRef("rest", "stranger")
+    assert services.transaction(lambda s: enrolments.cancel(s, mine.enrolment.id, stranger, NOW)) is None
+
+
+def test_two_riders_race_for_the_last_place_and_only_one_gets_it(services: Services) -> None:
+    programme_id = new_programme(services, capacity=1)
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def race(i: int) -> None:
+        barrier.wait()
+        outcomes.append(book(services, programme_id, applicant(f"racer{i}", f"孩子{i}")).outcome)
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["confirmed"] + ["waitlisted"] * 7
+    with services.session_factory() as session:
+        confirmed = session.query(Enrolment).filter_by(programme_id=programme_id, status="confirmed").count()
+    assert confirmed == 1
+
+
+def test_childrens_data_is_erased_after_the_retention_period(services: Services) -> None:
+    ended = new_programme(services, capacity=5, start_date=date(2026, 7, 1), end_date=date(2026, 7, 20),
+                          signup_deadline=date(2027, 1, 1))  # fmt: skip
+    recent = new_programme(services, capacity=5, start_date=date(2026, 11, 1), end_date=date(2026, 11, 20),
+                           signup_deadline=date(2027, 1, 1))  # fmt: skip
+    old = book(services, ended, applicant("ret1"))
+    fresh = book(services, recent, applicant("ret2"))
+    count = services.transaction(lambda s: enrolments.anonymise_finished(s, TODAY, 30, NOW))
+    assert count >= 1
+    with services.session_factory() as session:
+        wiped, kept = session.get(Enrolment, old.enrolment.id), session.get(Enrolment, fresh.enrolment.id)
+        assert (wiped.participant_name, wiped.phone, wiped.participant_age) == (None, None, None)
+        assert wiped.anonymised_at is not None and wiped.status == "confirmed"
+        assert kept.participant_name == "王小明" and kept.phone == "13812345678"

@@ -1,0 +1,61 @@
+"""FAQ retrieval over the database: paraphrases, and edits that take effect at once."""
+
+from sqlalchemy import select
+
+from core import faq
+from core.models import FaqEntry
+from core.services import Services
+
+
+def test_a_paraphrase_finds_its_entry(services: Services) -> None:
+    best = services.faq.search("进驿站休息要不要花钱")[0]
+    assert best.question == "暖新驿站收费吗"
+    assert best.similarity >= faq.ANSWER_THRESHOLD
+
+
+def test_unrelated_questions_match_nothing_well(services: Services) -> None:
+    matches = services.faq.search("明天长治下雨吗")
+    assert not matches or matches[0].similarity < faq.ANSWER_THRESHOLD
+
+
+def test_entries_of_one_intent_only(services: Services) -> None:
+    matches = services.faq.search("骑手怎么报名", intent="volunteer")
+    assert matches and all(m.intent == "volunteer" for m in matches)
+
+
+def test_an_edited_answer_is_served_by_the_next_question(services: Services) -> None:
+    services.faq.search("驿站收费吗")  # builds the index
+
+    def edit(session):
+        entry = session.scalars(select(FaqEntry).where(FaqEntry.question == "暖新驿站收费吗")).one()
+        entry.answer = "驿站全部免费（已更新）"
+
+    services.transaction(edit)
+    assert services.faq.search("驿站收费吗")[0].answer == "驿站全部免费（已更新）"
+
+
+def test_a_new_entry_is_found_without_retraining(services: Services) -> None:
+    services.faq.search("驿站收费吗")
+    services.transaction(
+        lambda s: s.add(
+            FaqEntry(
+                question="驿站能借打气筒吗",
+                variants="驿站有没有打气筒\n能在驿站给电动车打气吗",
+                answer="大部分驿站有打气筒。",
+                tags="打气",
+            )
+        )
+    )
+    assert services.faq.search("驿站里有打气筒吗")[0].answer == "大部分驿站有打气筒。"
+
+
+def test_retrieval_of_thousands_of_entries_ranks_the_right_one_first() -> None:
+    entries = [
+        FaqEntry(id=i, question=f"第{i}号问题 编号{i}的事项怎么办", variants="", answer=f"答{i}", tags="", intent=None)
+        for i in range(1, 2001)
+    ]
+    entries.append(
+        FaqEntry(id=5000, question="司机之家能洗澡吗", variants="司机之家有淋浴吗", answer="有", tags="", intent=None)
+    )
+    index = faq.FaqIndex(entries)
+    assert index.search("司机之家可以洗个澡吗")[0].entry_id == 5000

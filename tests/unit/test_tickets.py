@@ -1,0 +1,166 @@
+"""Tickets: numbers, the state machine, reopening, scope, replies through the outbox, ratings."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core import deadlines, tickets
+from core.models import AuditEvent, OutboxMessage, StaffUser, Ticket
+from core.services import Services
+from core.workers import WorkerRef
+
+NOW = datetime(2026, 11, 26, 6, 0)
+TODAY = date(2026, 11, 26)
+RULES = deadlines.parse()
+
+
+def staff(services: Services, username: str, district: str | None, role: str = "staff") -> StaffUser:
+    def add(session):
+        existing = session.scalars(select(StaffUser).where(StaffUser.username == username)).one_or_none()
+        if existing:
+            return existing
+        user = StaffUser(username=username, display_name=username, password_hash="x", role=role, district=district)
+        session.add(user)
+        session.flush()
+        return user
+
+    return services.transaction(add)
+
+
+def open_request(services: Services, sender: str, intent: str = "request_human", when: datetime = NOW, **kw) -> Ticket:
+    request = tickets.NewRequest(WorkerRef("rest", sender), intent, kw.pop("description", "站点欠我工资"), **kw)
+    return services.transaction(lambda s: tickets.open_ticket(s, request, when, when.date(), RULES))
+
+
+def test_numbers_count_up_per_day(services: Services) -> None:
+    day = datetime(2031, 1, 2, 3, 0)
+    first = open_request(services, "n1", when=day)
+    second = open_request(services, "n2", when=day)
+    assert first.number == "CZ-20310102-0001"
+    assert second.number == "CZ-20310102-0002"
+
+
+def test_deadlines_follow_the_category(services: Services) -> None:
+    report = open_request(services, "d1", intent="report_issue", district="屯留区")
+    suggestion = open_request(services, "d2", intent="make_suggestion")
+    assert report.sla_class == "urgent" and report.respond_by == NOW + timedelta(hours=2)
+    assert suggestion.sla_class == "complex" and suggestion.resolve_by == NOW + timedelta(days=15)
+    assert report.district == "屯留区"
+
+
+def test_a_second_request_of_the_same_kind_joins_the_open_ticket(services: Services) -> None:
+    first = open_request(services, "same")
+    again = open_request(services, "same", description="还有押金也没退")
+    assert again.id == first.id
+
+
+def test_staff_reply_writes_message_state_and_outbox_together(services: Services) -> None:
+    ticket = open_request(services, "r1", district="潞州区")
+    agent = staff(services, "lz1", "潞州区")
+
+    def answer(session):
+        t = session.get(Ticket, ticket.id)
+        tickets.reply(session, t, session.get(StaffUser, agent.id), "您好，已联系站点。", NOW, "req-1")
+
+    services.transaction(answer)
+    with services.session_factory() as session:
+        t = session.get(Ticket, ticket.id)
+        assert t.state == "answered" and t.answered_at == NOW
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).all()
+        assert len(rows) == 1 and json.loads(rows[0].payload)["text"] == "您好，已联系站点。"
+        assert rows[0].recipient == "r1" and rows[0].state == "pending"
+
+
+def test_a_failed_transaction_leaves_neither_reply_nor_outbox_row(services: Services) -> None:
+    ticket = open_request(services, "r2")
+    agent = staff(services, "lz1", "潞州区")
+
+    def answer_then_crash(session):
+        tickets.reply(session, session.get(Ticket, ticket.id), session.get(StaffUser, agent.id), "答复", NOW, "req-x")
+        raise RuntimeError("crash between write and commit")
+
+    with pytest.raises(RuntimeError):
+        services.transaction(answer_then_crash)
+    with services.session_factory() as session:
+        assert session.get(Ticket, ticket.id).state == "new"
+        assert not session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).all()
+
+
+def test_the_same_form_submitted_twice_sends_one_reply(services: Services) -> None:
+    ticket = open_request(services, "r3")
+    agent = staff(services, "lz1", "潞州区")
+
+    def answer(session):
+        tickets.reply(
+            session, session.get(Ticket, ticket.id), session.get(StaffUser, agent.id), "好的", NOW, "same-key"
+        )
+
+    services.transaction(answer)
+    with pytest.raises(tickets.TicketError):
+        services.transaction(answer)
+
+
+def test_staff_act_only_in_their_district(services: Services) -> None:
+    ticket = open_request(services, "scope", district="屯留区")
+    outsider = staff(services, "lz1", "潞州区")
+    with pytest.raises(tickets.TicketError):
+        services.transaction(lambda s: tickets.claim(s, s.get(Ticket, ticket.id), s.get(StaffUser, outsider.id), NOW))
+    admin = staff(services, "admin1", None, role="admin")
+    services.transaction(lambda s: tickets.claim(s, s.get(Ticket, ticket.id), s.get(StaffUser, admin.id), NOW))
+
+
+def test_resolve_asks_for_a_rating_and_the_rating_closes_the_ticket(services: Services) -> None:
+    ticket = open_request(services, "rate", handoff=True)
+    agent = staff(services, "lz1", "潞州区")
+    services.transaction(lambda s: tickets.resolve(s, s.get(Ticket, ticket.id), s.get(StaffUser, agent.id), NOW))
+    with services.session_factory() as session:
+        t = session.get(Ticket, ticket.id)
+        assert t.state == "resolved" and not t.handoff_active
+        kinds = [
+            json.loads(r.payload)["kind"]
+            for r in session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == t.id))
+        ]
+        assert kinds == ["rating_request"]
+    rated = services.transaction(lambda s: tickets.rate(s, WorkerRef("rest", "rate"), 5, NOW))
+    assert rated.id == ticket.id
+    with services.session_factory() as session:
+        t = session.get(Ticket, ticket.id)
+        assert (t.state, t.rating) == ("closed", 5)
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.ticket_id == t.id)).all()
+        assert actions == ["created", "resolved", "rated"]
+
+
+def test_writing_again_within_seven_days_reopens_after_that_a_new_ticket(services: Services) -> None:
+    ticket = open_request(services, "reopen")
+    agent = staff(services, "lz1", "潞州区")
+    services.transaction(lambda s: tickets.resolve(s, s.get(Ticket, ticket.id), s.get(StaffUser, agent.id), NOW))
+    reopened = open_request(services, "reopen", when=NOW + timedelta(days=6), description="还是没解决")
+    assert reopened.id == ticket.id and reopened.state == "new" and reopened.reopened_count == 1
+    services.transaction(
+        lambda s: tickets.resolve(s, s.get(Ticket, ticket.id), s.get(StaffUser, agent.id), NOW + timedelta(days=6))
+    )
+    fresh = open_request(services, "reopen", when=NOW + timedelta(days=14))
+    assert fresh.id != ticket.id
+
+
+def test_an_impossible_transition_is_refused(services: Services) -> None:
+    ticket = open_request(services, "bad")
+    agent = staff(services, "lz1", "潞州区")
+    services.transaction(lambda s: tickets.resolve(s, s.get(Ticket, ticket.id), s.get(StaffUser, agent.id), NOW))
+    with pytest.raises(tickets.TicketError):
+        services.transaction(lambda s: tickets.claim(s, s.get(Ticket, ticket.id), s.get(StaffUser, agent.id), NOW))
+
+
+def test_a_worker_sees_a_ticket_by_number_only_if_it_is_theirs(services: Services) -> None:
+    ticket = open_request(services, "owner-t")
+    with services.session_factory() as session:
+        assert tickets.by_number_for_worker(session, ticket.number, WorkerRef("rest", "owner-t")).id == ticket.id
+        assert tickets.by_number_for_worker(session, ticket.number, WorkerRef("rest", "someone-else")) is None
+
+
+def test_overdue_when_unanswered_past_the_deadline(services: Services) -> None:
+    ticket = open_request(services, "late-t", intent="report_issue")
+    assert not tickets.is_overdue(ticket, NOW + timedelta(hours=1))
+    assert tickets.is_overdue(ticket, NOW + timedelta(hours=3))

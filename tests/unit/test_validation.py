@@ -1,0 +1,47 @@
+import pytest
+
+from core import validation
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("8岁", 8), ("孩子七岁了", 7), ("十二", 12), ("两岁半", 2), ("6岁半", 6), ("九", 9), ("不知道", None)],
+)
+def test_age_in_digits_or_chinese(text: str, age: int) -> None:
+    assert validation.parse_age(text) == age
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("13812345678", "13812345678"),
+        ("我手机139 1234 5678", "13912345678"),
+        ("号码是150-3551-2345", "15035512345"),
+        ("1381234567", None),
+        ("23812345678", None),
+        ("138123456789", None),
+    ],
+)
+def test_mobile_numbers(text: str, phone: str) -> None:
+    assert validation.parse_mobile(text) == phone
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("王小明", "王小明"),
+        ("孩子叫李想", "李想"),
+        ("我叫张伟。", "张伟"),
+        ("a", None),
+        ("王" * 11, None),
+        ("13812345678", None),
+    ],
+)
+def test_names(text: str, name: str) -> None:
+    assert validation.parse_name(text) == name
+
+
+def test_masking_keeps_only_what_identifies_nobody() -> None:
+    assert validation.mask_phone("13812345678") == "138****5678"
+    assert validation.mask_name("王小明") == "王*明"
+    assert validation.mask_name("李想") == "李*"
