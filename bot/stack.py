@@ -63,10 +63,13 @@ class StackConfig:
     env: Dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> Dict[str, str]:
+        var_dir = Path(self.env.get("NUANXIN_VAR_DIR") or os.environ.get("NUANXIN_VAR_DIR") or PROJECT_ROOT / "var")
         return {
             **os.environ,
             "RASA_TOKEN": self.token,
             "RASA_URL": f"http://localhost:{self.rasa_port}",
+            "ACTION_ENDPOINT_URL": f"http://localhost:{self.actions_port}/webhook",
+            "RASA_TRACKER_DB": os.environ.get("RASA_TRACKER_DB") or str(var_dir / "tracker.db"),
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -201,11 +204,13 @@ def local_token(var_dir: Path) -> str:
 
 
 def main() -> int:
+    var_dir = Path(os.environ.get("NUANXIN_VAR_DIR") or PROJECT_ROOT / "var")
     config = StackConfig(
         rasa_port=int(os.environ.get("RASA_PORT", 5005)),
         actions_port=int(os.environ.get("ACTIONS_PORT", 5055)),
         web_port=int(os.environ.get("WEB_PORT", 8000)),
-        token=local_token(PROJECT_ROOT / "var"),
+        token=local_token(var_dir),
+        log_dir=var_dir / "log",
     )
     stop_requested = False
 

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,21 +47,37 @@ class _Doc:
 
 
 class FaqIndex:
-    """An inverted BM25 index over the question and variants of each entry."""
+    """An inverted BM25 index over the question, variants and tags of each entry.
+
+    The BM25 weight of a term in a document does not depend on the question, so
+    it is computed once when the index is built; answering is then one vector
+    addition per question term.
+    """
 
     def __init__(self, entries: Sequence[FaqEntry]) -> None:
         self._docs: List[_Doc] = []
-        self._postings: Dict[str, List[Tuple[int, int]]] = defaultdict(list)
+        counts_of: List[Counter] = []
         for entry in entries:
-            text = "\n".join([entry.question, entry.variants or "", entry.tags or ""])
-            counts = Counter(terms(text))
-            index = len(self._docs)
+            counts = Counter(terms("\n".join([entry.question, entry.variants or "", entry.tags or ""])))
+            counts_of.append(counts)
             self._docs.append(_Doc(entry.id, entry.question, entry.answer, entry.intent, sum(counts.values())))
-            for term, tf in counts.items():
-                self._postings[term].append((index, tf))
         n = len(self._docs)
-        self._avg_len = (sum(d.length for d in self._docs) / n) if n else 1.0
-        self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self._postings.items()}
+        avg_len = (sum(d.length for d in self._docs) / n) if n else 1.0
+        postings: Dict[str, List[Tuple[int, int]]] = defaultdict(list)
+        for index, counts in enumerate(counts_of):
+            for term, tf in counts.items():
+                postings[term].append((index, tf))
+        self._idf: Dict[str, float] = {}
+        self._postings: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+        for term, plist in postings.items():
+            idf = math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
+            docs = np.fromiter((d for d, _ in plist), dtype=np.int32, count=len(plist))
+            tfs = np.fromiter((tf for _, tf in plist), dtype=np.float64, count=len(plist))
+            lengths = np.fromiter((self._docs[d].length for d, _ in plist), dtype=np.float64, count=len(plist))
+            norm = K1 * (1 - B + B * lengths / avg_len)
+            self._idf[term] = idf
+            self._postings[term] = (docs, idf * tfs * (K1 + 1) / (tfs + norm))
+        self._intents = np.array([d.intent or "" for d in self._docs], dtype=object)
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -68,31 +85,35 @@ class FaqIndex:
     def search(self, query: str, limit: int = 3, intent: Optional[str] = None) -> List[FaqMatch]:
         """Best entries for `query`, optionally only those tagged with `intent`.
 
-        Similarity is the BM25 score divided by the highest score the query's
+        Similarity is the BM25 score divided by the highest score the question's
         terms could reach, so thresholds mean the same for short and long questions.
         """
-        query_terms = Counter(terms(query))
-        ceiling = sum(self._idf.get(t, 0.0) * (K1 + 1) * q for t, q in query_terms.items())
+        if not self._docs:
+            return []
+        query_terms = Counter(t for t in terms(query) if t in self._postings)
+        ceiling = sum(self._idf[t] * (K1 + 1) * q for t, q in query_terms.items())
         if ceiling <= 0:
             return []
-        scores: Dict[int, float] = defaultdict(float)
+        scores = np.zeros(len(self._docs))
         for term, q in query_terms.items():
-            idf = self._idf.get(term)
-            if idf is None:
-                continue
-            for index, tf in self._postings[term]:
-                norm = K1 * (1 - B + B * self._docs[index].length / self._avg_len)
-                scores[index] += q * idf * tf * (K1 + 1) / (tf + norm)
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
-        matches = []
-        for index, score in ranked:
-            doc = self._docs[index]
-            if intent is not None and doc.intent != intent:
-                continue
-            matches.append(FaqMatch(doc.entry_id, doc.question, doc.answer, doc.intent, min(1.0, score / ceiling)))
-            if len(matches) == limit:
-                break
-        return matches
+            docs, weights = self._postings[term]
+            scores[docs] += q * weights
+        if intent is not None:
+            scores[self._intents != intent] = 0.0
+        candidates = np.flatnonzero(scores)
+        if candidates.size > limit:
+            candidates = candidates[np.argpartition(-scores[candidates], limit)[:limit]]
+        ranked = sorted(candidates, key=lambda i: -scores[i])
+        return [
+            FaqMatch(
+                self._docs[i].entry_id,
+                self._docs[i].question,
+                self._docs[i].answer,
+                self._docs[i].intent,
+                min(1.0, float(scores[i]) / ceiling),
+            )
+            for i in ranked
+        ]
 
 
 class FaqRetriever:

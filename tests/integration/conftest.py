@@ -65,34 +65,18 @@ class RunningStack:
         return response.json()
 
 
-def write_endpoints(path: Path, actions_port: int, var_dir: Path) -> Path:
-    path.write_text(
-        f"""action_endpoint:
-  url: "http://localhost:{actions_port}/webhook"
-tracker_store:
-  type: SQL
-  dialect: sqlite
-  db: {var_dir / "tracker.db"}
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     var_dir = tmp_path_factory.mktemp("stack")
     database_url = f"sqlite:///{var_dir / 'nuanxin.db'}"
     env = {"DATABASE_URL": database_url, "NUANXIN_VAR_DIR": str(var_dir), "NUANXIN_SECRET_KEY": "stack-secret"}
     subprocess.run([PYTHON, "-m", "core.cli", "init"], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True)
-    actions_port = free_port()
     config = StackConfig(
         rasa_port=free_port(),
-        actions_port=actions_port,
+        actions_port=free_port(),
         web_port=free_port(),
         token=uuid.uuid4().hex,
         model=current_model(),
-        endpoints=write_endpoints(var_dir / "endpoints.yml", actions_port, var_dir),
         log_dir=var_dir / "log",
         env=env,
     )

@@ -1,0 +1,276 @@
+"""Whole conversations through the rest channel against the running assistant."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from core.db import make_engine, make_session_factory
+from core.models import Enrolment, FaqEntry, Place, Programme, Ticket, TicketMessage
+from tests.integration.conftest import RunningStack
+
+
+def sender(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def joined(replies) -> str:
+    return "\n".join(m.get("text", "") for m in replies)
+
+
+def buttons(replies):
+    return [b for m in replies for b in m.get("buttons", [])]
+
+
+def session_of(stack: RunningStack):
+    return make_session_factory(make_engine(stack.database_url))
+
+
+# --- conversation ---------------------------------------------------------------
+
+
+def test_greeting_in_chinese_with_the_main_services_as_buttons(stack: RunningStack) -> None:
+    replies = stack.say(sender("greet"), "你好")
+    assert "暖新助手" in joined(replies)
+    assert {"/find_station", "/request_human"} <= {b["payload"] for b in buttons(replies)}
+
+
+def test_small_talk_intents(stack: RunningStack) -> None:
+    who = sender("talk")
+    assert "不是真人" in stack.texts(who, "你是机器人吗")
+    assert "我能帮您" in stack.texts(who, "你都能干点啥")
+    assert "不客气" in stack.texts(who, "太谢谢你了")
+    assert "注意安全" in stack.texts(who, "好的拜拜 我去送单了")
+
+
+def test_a_no_offers_a_person(stack: RunningStack) -> None:
+    replies = stack.say(sender("deny"), "不用了")
+    assert "/request_human" in {b["payload"] for b in buttons(replies)}
+
+
+def test_out_of_scope_says_what_the_assistant_does(stack: RunningStack) -> None:
+    assert "帮不上忙" in stack.texts(sender("oos"), "给我讲个笑话呗")
+
+
+def test_unclear_message_gets_a_question_with_likely_topics_then_a_person(stack: RunningStack) -> None:
+    who = sender("unclear")
+    first = stack.say(who, "啊这")
+    assert "没太明白" in joined(first)
+    second = stack.say(who, "那啥")
+    assert "转给工作人员" in joined(second)
+
+
+# --- stations -------------------------------------------------------------------
+
+
+def test_nearest_stations_from_a_landmark_with_what_they_offer(stack: RunningStack) -> None:
+    replies = stack.say(sender("near"), "英雄中路附近哪能充电")
+    text = joined(replies)
+    assert "英雄中路附近" in text and "手机充电" in text
+    items = [m["text"] for m in replies if m.get("text", "").startswith(("1.", "2.", "3."))]
+    assert len(items) == 3
+    for item in items:
+        assert "示例数据" in item and "米" in item and "分钟" in item and "uri.amap.com" in item
+
+
+def test_shared_location_searches_around_those_coordinates(stack: RunningStack) -> None:
+    payload = '/share_location{"latitude": 36.3157, "longitude": 112.8919}'
+    replies = stack.say(sender("loc"), payload)
+    assert "您附近" in joined(replies)
+    first = next(m["text"] for m in replies if m.get("text", "").startswith("1."))
+    name = first.split("\n")[0][3:]
+    with session_of(stack)() as session:
+        assert session.scalars(select(Place.district).where(Place.name == name)).first() == "屯留区"
+
+
+def test_station_form_asks_where_and_reasks_with_a_hint(stack: RunningStack) -> None:
+    who = sender("form")
+    assert "您现在在哪儿" in stack.texts(who, "想找个地方歇歇脚")
+    assert "没找到" in stack.texts(who, "火星基地")
+    text = stack.texts(who, "在长治县这边")
+    assert "上党区" in text and "1." in text
+
+
+def test_leaving_a_form_at_any_time(stack: RunningStack) -> None:
+    who = sender("leave")
+    stack.say(who, "想找个地方歇歇脚")
+    assert "还有什么需要帮忙" in stack.texts(who, "算了")
+    assert "暖新助手" in stack.texts(who, "你好")
+
+
+# --- legal ----------------------------------------------------------------------
+
+LEGAL = {
+    "站点老板拖了我俩月工资一直不给": "讨要工资",
+    "送外卖路上摔断了腿算工伤吗": "工伤",
+    "骑电动车被小轿车撞了 对方不赔": "交通事故",
+    "超时被平台罚了200块能申诉吗": "平台罚款",
+    "干了半年没签劳动合同 现在要辞退我": "劳动合同",
+    "灵活就业的骑手怎么交养老保险": "社保",
+    "哪里能找免费律师": "法律援助",
+}
+
+
+def test_every_legal_intent_gives_first_steps_the_law_and_12348(stack: RunningStack) -> None:
+    for message, title in LEGAL.items():
+        text = stack.texts(sender("legal"), message)
+        assert f"【{title}" in text, message
+        assert "12348" in text and "《" in text, message
+
+
+def test_a_district_brings_the_nearest_legal_aid_point(stack: RunningStack) -> None:
+    who = sender("aid")
+    assert "哪个区县" in stack.texts(who, "公司不给交社保咋办")
+    assert "屯留区法律援助中心" in stack.texts(who, "屯留")
+
+
+# --- childcare ------------------------------------------------------------------
+
+
+def make_programme(stack: RunningStack, capacity: int, district: str = "黎城县") -> int:
+    factory = session_of(stack)
+    with factory.begin() as session:
+        programme = Programme(
+            kind="summer_camp", title=f"测试营{uuid.uuid4().hex[:4]}", district=district, venue="黎城县测试场地",
+            age_min=6, age_max=12, start_date=date.today() + timedelta(days=30),
+            end_date=date.today() + timedelta(days=40), capacity=capacity,
+            signup_deadline=date.today() + timedelta(days=20),
+        )  # fmt: skip
+        session.add(programme)
+        session.flush()
+        return programme.id
+
+
+def enrol(stack: RunningStack, who: str, programme_id: int, name: str, phone: str) -> str:
+    stack.say(who, f'/enrol{{"programme_id": {programme_id}}}')
+    stack.say(who, "同意")
+    stack.say(who, name)
+    return stack.texts(who, phone)
+
+
+def test_full_childcare_sign_up_with_invalid_answers_asked_again(stack: RunningStack) -> None:
+    who = sender("child")
+    assert "哪个区县" in stack.texts(who, "暑假孩子没人带 有托管班吗")
+    assert "几岁" in stack.texts(who, "潞州区")
+    assert "3到16岁" in stack.texts(who, "孩子40岁")
+    listing = stack.say(who, "孩子八岁了")
+    assert "潞州区适合8岁孩子" in joined(listing)
+    choices = [b for b in buttons(listing) if b["payload"].startswith("/enrol")]
+    assert choices
+    consent = stack.texts(who, choices[0]["payload"])
+    assert "同意" in consent and "删除" in consent
+    assert "孩子的姓名" in stack.texts(who, "同意")
+    assert "手机号" in stack.texts(who, "王小明")
+    assert "11位" in stack.texts(who, "138123456")
+    done = stack.texts(who, "13812345678")
+    assert "报名成功" in done
+    with session_of(stack)() as session:
+        enrolment = session.scalars(select(Enrolment).where(Enrolment.sender_id == who)).one()
+        assert (enrolment.participant_name, enrolment.phone, enrolment.participant_age) == ("王小明", "13812345678", 8)
+        assert enrolment.consent_at is not None
+    mine = stack.say(who, "取消报名")
+    cancel = [b["payload"] for b in buttons(mine) if b["payload"].startswith("/cancel_enrolment")]
+    assert len(cancel) == 1
+    assert "已取消" in stack.texts(who, cancel[0])
+    with session_of(stack)() as session:
+        assert session.scalars(select(Enrolment).where(Enrolment.sender_id == who)).one().status == "cancelled"
+
+
+def test_no_consent_no_data(stack: RunningStack) -> None:
+    who = sender("noconsent")
+    programme_id = make_programme(stack, capacity=5)
+    stack.say(who, f'/enrol{{"programme_id": {programme_id}}}')
+    assert "信息没有保存" in stack.texts(who, "不同意")
+    with session_of(stack)() as session:
+        assert not session.scalars(select(Enrolment).where(Enrolment.sender_id == who)).all()
+
+
+def test_two_riders_race_for_the_last_place(stack: RunningStack) -> None:
+    programme_id = make_programme(stack, capacity=1)
+    riders = [sender("race"), sender("race")]
+    for who, name in zip(riders, ("张一", "李二"), strict=True):
+        stack.say(who, f'/enrol{{"programme_id": {programme_id}}}')
+        stack.say(who, "同意")
+        stack.say(who, name)
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda who: stack.texts(who, "13912345678"), riders))
+    assert sum("报名成功" in o for o in outcomes) == 1
+    assert sum("候补第1位" in o for o in outcomes) == 1
+
+
+def test_training_and_lectures_with_sign_up(stack: RunningStack) -> None:
+    who = sender("train")
+    listing = stack.say(who, "有没有免费的培训 想考个证")
+    assert "培训" in joined(listing)
+    choice = next(b for b in buttons(listing) if b["payload"].startswith("/enrol"))
+    assert "您的姓名和手机号" in stack.texts(who, choice["payload"])
+    stack.say(who, "可以")
+    stack.say(who, "赵师傅")
+    assert "报名成功" in stack.texts(who, "15035512345")
+
+
+# --- community, FAQ -------------------------------------------------------------
+
+
+def test_community_pass_of_the_workers_district(stack: RunningStack) -> None:
+    who = sender("pass")
+    assert "哪个区县" in stack.texts(who, "小区保安不让外卖进 通行证咋办")
+    assert "壶关县骑手进小区" in stack.texts(who, "壶关")
+
+
+def test_faq_answers_come_from_the_database_at_question_time(stack: RunningStack) -> None:
+    who = sender("faq")
+    assert "免费" in stack.texts(who, "驿站收费吗")
+    with session_of(stack).begin() as session:
+        entry = session.scalars(select(FaqEntry).where(FaqEntry.question == "暖新驿站收费吗")).one()
+        entry.answer = "驿站一律免费，这是管理员刚改的答案。"
+    assert "管理员刚改的答案" in stack.texts(who, "驿站收费吗")
+
+
+def test_volunteering_and_union_answers(stack: RunningStack) -> None:
+    assert "随手帮" in stack.texts(sender("vol"), "我想当志愿者")
+    assert "工会" in stack.texts(sender("union"), "骑手能加入工会吗")
+
+
+# --- escalation -------------------------------------------------------------------
+
+
+def test_a_report_becomes_a_ticket_with_a_number_and_a_deadline(stack: RunningStack) -> None:
+    who = sender("report")
+    text = stack.texts(who, "英雄中路和太行东街路口的井盖没了 很危险")
+    assert "编号 CZ-" in text and "前在这里回复您" in text
+    with session_of(stack)() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == who)).one()
+        assert ticket.category == "report_issue" and ticket.sla_class == "urgent"
+        assert "井盖" in ticket.description and ticket.district == "潞州区"
+
+
+def test_asking_for_a_person_hands_the_conversation_to_staff(stack: RunningStack) -> None:
+    who = sender("human")
+    assert "一句话" in stack.texts(who, "转人工")
+    handed = stack.texts(who, "站长扣了我三百块押金不退")
+    assert "编号 CZ-" in handed and "先不说话" in handed
+    assert stack.say(who, "人呢 在不在") == []
+    assert stack.say(who, "不是这个意思") == []
+    with session_of(stack)() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == who)).one()
+        assert ticket.handoff_active and "押金" in ticket.description
+        worker_lines = session.scalars(
+            select(TicketMessage.text).where(TicketMessage.ticket_id == ticket.id, TicketMessage.author == "worker")
+        ).all()
+        assert "人呢 在不在" in worker_lines and "不是这个意思" in worker_lines
+    back = stack.texts(who, "取消")
+    assert "回到暖新助手" in back
+    assert "暖新助手" in stack.texts(who, "你好")
+
+
+def test_progress_lists_only_the_workers_own_tickets(stack: RunningStack) -> None:
+    who, other = sender("mine"), sender("other")
+    stack.say(who, "建议在长治站附近多建几个驿站 夏天太热了")
+    text = stack.texts(who, "我反映的问题怎么样了")
+    assert "已受理" in text and "CZ-" in text
+    number = text[text.index("CZ-") : text.index("CZ-") + 16]
+    assert "没有找到" in stack.texts(other, f"查一下{number}的进度")
