@@ -34,11 +34,13 @@ class Service:
 
     name: str
     command: List[str]
-    port: int
-    ready_url: str
+    port: Optional[int]
+    ready_url: Optional[str]
     process: Optional[subprocess.Popen] = None
 
     def is_ready(self) -> bool:
+        if self.ready_url is None:  # a worker without a port: ready once running
+            return self.process is not None and self.process.poll() is None
         try:
             with urllib.request.urlopen(self.ready_url, timeout=2) as response:
                 if self.name == "rasa":  # the server answers before the model is loaded
@@ -101,6 +103,7 @@ class StackConfig:
                 self.web_port,
                 f"http://localhost:{self.web_port}/healthz",
             ),
+            Service("delivery", [python, "-m", "bot.delivery"], None, None),
         ]  # fmt: skip
 
 
@@ -117,7 +120,7 @@ class Stack:
 
     def start(self, timeout_s: float = 180) -> float:
         """Start everything; returns the seconds until all were ready."""
-        busy = [s for s in self.services if port_in_use(s.port)]
+        busy = [s for s in self.services if s.port is not None and port_in_use(s.port)]
         if busy:
             names = ", ".join(f"{s.name} (:{s.port})" for s in busy)
             raise StackError(f"port already in use: {names}. Is another `make run` still running?")

@@ -6,6 +6,7 @@ python -m core.cli export TABLE FILE         write a table as CSV (UTF-8 with BO
 python -m core.cli import TABLE FILE [--replace]
 python -m core.cli sample DIR                write the sample tables as CSV files
 python -m core.cli anonymise                 erase children's data past the retention period
+    python -m core.cli create-admin NAME [--password-stdin]    the first console admin
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     sample_cmd = commands.add_parser("sample")
     sample_cmd.add_argument("directory", type=Path)
     commands.add_parser("anonymise")
+    admin = commands.add_parser("create-admin", help="create the first console admin")
+    admin.add_argument("username")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -104,6 +108,22 @@ def _run(args: argparse.Namespace, services: Services) -> int:
             path = args.directory / f"{name}.csv"
             path.write_bytes(b"\xef\xbb\xbf" + loader.to_csv_bytes(specs[name].header(), rows))
             print(f"wrote {len(rows)} rows to {path}")
+        return 0
+    if args.command == "create-admin":
+        from core import staff
+
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            import getpass
+
+            password = getpass.getpass("password for the new admin: ")
+        try:
+            services.transaction(lambda s: staff.create_user(s, args.username, password, "admin", None))
+        except staff.StaffError as error:
+            print(f"not created: {error}", file=sys.stderr)
+            return 1
+        print(f"created admin '{args.username}'; log in at http://localhost:8000/console/")
         return 0
     if args.command == "anonymise":
         from core import enrolments

@@ -291,7 +291,7 @@ def reply(
         session,
         ticket,
         key,
-        {"kind": "staff_reply", "text": text, "staff": staff.display_name, "number": ticket.number},
+        {"kind": "staff_reply", "text": text, "staff": staff.display_name, "message_id": message.id},
         now,
     )
     return message

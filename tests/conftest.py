@@ -35,7 +35,12 @@ def fixed_clock() -> Clock:
 
 
 def settings_for(database_url: str, var_dir: Path) -> Settings:
-    env = {"DATABASE_URL": database_url, "NUANXIN_VAR_DIR": str(var_dir), "NUANXIN_SECRET_KEY": "test-secret"}
+    env = {
+        "DATABASE_URL": database_url,
+        "NUANXIN_VAR_DIR": str(var_dir),
+        "NUANXIN_SECRET_KEY": "test-secret",
+        "RASA_TOKEN": "test-token",
+    }
     return Settings.from_env(env)
 
 

@@ -7,7 +7,8 @@ from typing import AsyncIterator, Optional
 import aiohttp
 from aiohttp import web
 
-from bot.web import chat
+from bot.console.app import create_console
+from bot.web import chat, replies
 from bot.web.chat import STATIC_DIR
 from bot.web.keys import HTTP_CLIENT, SERVICES
 from core.services import Services
@@ -30,6 +31,8 @@ def create_app(settings: Settings, services: Optional[Services] = None) -> web.A
     app.cleanup_ctx.append(resources)
     app.router.add_get("/healthz", health)
     chat.setup(app, settings)
+    replies.setup(app)
+    app.add_subapp("/console/", create_console(settings))
     app.router.add_static("/static/", STATIC_DIR, append_version=True)
     return app
 

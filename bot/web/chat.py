@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 import aiohttp
 from aiohttp import web
 
-from bot.web import identity
+from bot.web import identity, replies
 from bot.web.keys import HTTP_CLIENT
 from core.settings import Settings
 
@@ -17,12 +17,15 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_MESSAGE_CHARS = 2000
 CHAT_PAGE = "chat.html"
+# The page talks to Rasa through its rest channel, so its queue is the rest one.
+CHANNEL = "rest"
 
 
 def setup(app: web.Application, settings: Settings) -> None:
     handler = ChatHandler(settings)
     app.router.add_get("/", handler.page)
     app.router.add_post("/api/chat", handler.send)
+    app.router.add_get("/api/chat/events", handler.events)
 
 
 class ChatHandler:
@@ -64,6 +67,13 @@ class ChatHandler:
         replies = await self._ask_rasa(request, conversation_id, message)
         response = web.json_response({"messages": replies})
         return self._with_cookie(response, conversation_id) if fresh else response
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """Staff replies to this visitor's conversation, live."""
+        conversation_id, fresh = self._conversation(request)
+        if fresh:
+            raise web.HTTPUnauthorized(text="no conversation yet")
+        return await replies.stream(request, CHANNEL, conversation_id)
 
     async def _ask_rasa(self, request: web.Request, sender: str, message: str) -> List[Dict[str, Any]]:
         url = f"{self._settings.rasa_url}/webhooks/rest/webhook"

@@ -86,5 +86,17 @@
     send(text);
   });
 
+  // Staff replies arrive live; the browser resumes from the last id it saw.
+  function listen() {
+    if (!window.EventSource) return;
+    const source = new EventSource("/api/chat/events");
+    source.addEventListener("reply", (event) => {
+      const m = JSON.parse(event.data);
+      if (m.text) addBubble(m.staff ? "staff" : "bot", m.text);
+      if (m.buttons && m.buttons.length) addButtons(m.buttons);
+    });
+  }
+
   notice("您好，我是暖新助手");
+  listen();
 })();

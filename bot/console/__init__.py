@@ -1,0 +1,1 @@
+"""The staff and admin console: queue, tickets, metrics, content and accounts."""

@@ -1,0 +1,140 @@
+"""Admin pages: content tables (CSV export and all-or-nothing import), accounts, canned replies."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Dict
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import delete, select
+
+from bot.console.auth import current_user, require_admin
+from bot.web.database import in_transaction
+from core import staff
+from core.content import csv_io
+from core.content.loader import district_names
+from core.content.tables import table_specs
+from core.models import CannedReply, StaffUser
+
+MAX_UPLOAD_BYTES = csv_io.MAX_BYTES
+
+
+async def content_page(request: web.Request, report: Any = None, errors: Any = None, status: int = 200) -> web.Response:
+    require_admin(request)
+    context = {"tables": table_specs(district_names()), "report": report, "errors": errors}
+    return aiohttp_jinja2.render_template("content.html", request, context, status=status)
+
+
+async def export_table(request: web.Request) -> web.Response:
+    require_admin(request)
+    spec = table_specs(district_names()).get(request.match_info["table"])
+    if spec is None:
+        raise web.HTTPNotFound(text="no such table")
+    out = io.StringIO()
+    await in_transaction(request, lambda s: csv_io.export_table(s, spec, out))
+    return web.Response(
+        body=b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{spec.name}.csv"'},
+    )
+
+
+async def import_table(request: web.Request) -> web.Response:
+    require_admin(request)
+    spec = table_specs(district_names()).get(request.match_info["table"])
+    if spec is None:
+        raise web.HTTPNotFound(text="no such table")
+    form = await request.post()
+    upload = form.get("file")
+    if not hasattr(upload, "file"):
+        return await content_page(request, errors=["请选择一个 CSV 文件"], status=400)
+    with upload.file as handle:  # aiohttp spools uploads to a temporary file
+        data = handle.read(MAX_UPLOAD_BYTES + 1)
+    replace = form.get("replace") == "1"
+    try:
+        report = await in_transaction(request, lambda s: csv_io.import_bytes(s, spec, data, replace))
+    except csv_io.ImportRejected as rejected:
+        return await content_page(request, errors=[str(e) for e in rejected.errors][:100], status=400)
+    return await content_page(request, report=report)
+
+
+async def users_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    require_admin(request)
+    users = await in_transaction(request, lambda s: list(s.scalars(select(StaffUser).order_by(StaffUser.id))))
+    context = {"users": users, "districts": district_names(), "error": error, "roles": staff.ROLES}
+    return aiohttp_jinja2.render_template("users.html", request, context, status=status)
+
+
+async def create_user(request: web.Request) -> web.Response:
+    require_admin(request)
+    form = await request.post()
+    fields = ("username", "password", "role", "district", "display_name")
+    values: Dict[str, str] = {k: str(form.get(k, "")).strip() for k in fields}
+
+    def create(session: Any) -> None:
+        staff.create_user(
+            session,
+            values["username"],
+            values["password"],
+            values["role"],
+            values["district"] or None,
+            values["display_name"],
+        )
+
+    try:
+        await in_transaction(request, create)
+    except staff.StaffError as error:
+        return await users_page(request, error=str(error), status=400)
+    raise web.HTTPSeeOther("/console/admin/users")
+
+
+async def toggle_user(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    user_id = int(request.match_info["user_id"])
+    if user_id == admin.id:
+        return await users_page(request, error="不能停用自己的账号", status=400)
+
+    def toggle(session: Any) -> None:
+        user = session.get(StaffUser, user_id)
+        if user is None:
+            raise web.HTTPNotFound()
+        user.active = not user.active
+
+    await in_transaction(request, toggle)
+    raise web.HTTPSeeOther("/console/admin/users")
+
+
+async def canned_page(request: web.Request) -> web.Response:
+    current_user(request)
+    replies = await in_transaction(request, lambda s: list(s.scalars(select(CannedReply).order_by(CannedReply.title))))
+    return aiohttp_jinja2.render_template("canned.html", request, {"replies": replies})
+
+
+async def save_canned(request: web.Request) -> web.Response:
+    require_admin(request)
+    form = await request.post()
+    title, text = str(form.get("title", "")).strip(), str(form.get("text", "")).strip()
+    if title and text:
+        await in_transaction(request, lambda s: s.add(CannedReply(title=title[:40], text=text)))
+    raise web.HTTPSeeOther("/console/admin/canned")
+
+
+async def delete_canned(request: web.Request) -> web.Response:
+    require_admin(request)
+    reply_id = int(request.match_info["reply_id"])
+    await in_transaction(request, lambda s: s.execute(delete(CannedReply).where(CannedReply.id == reply_id)))
+    raise web.HTTPSeeOther("/console/admin/canned")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/admin/content", content_page)
+    app.router.add_get("/admin/content/{table}.csv", export_table)
+    app.router.add_post("/admin/content/{table}", import_table)
+    app.router.add_get("/admin/users", users_page)
+    app.router.add_post("/admin/users", create_user)
+    app.router.add_post("/admin/users/{user_id:\\d+}/toggle", toggle_user)
+    app.router.add_get("/admin/canned", canned_page)
+    app.router.add_post("/admin/canned", save_canned)
+    app.router.add_post("/admin/canned/{reply_id:\\d+}/delete", delete_canned)

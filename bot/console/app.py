@@ -1,0 +1,36 @@
+"""Application factory of the console, mounted on the web app at /console/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.console import admin, auth, events, metrics_view, tickets_view
+from bot.console.middlewares import error_pages, security_headers
+from core.clock import Clock
+from core.settings import Settings
+
+HERE = Path(__file__).parent
+
+
+def create_console(settings: Settings) -> web.Application:
+    """The console sub-application; handlers reach the parent's services through `config_dict`."""
+    console = web.Application(middlewares=[security_headers, error_pages, auth.session_middleware])
+    clock = Clock.for_zone(settings.timezone)
+    environment = aiohttp_jinja2.setup(
+        console,
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=True, default=True),
+        context_processors=[auth.template_context],
+    )
+    environment.filters["local"] = lambda utc: clock.to_local(utc).strftime("%m-%d %H:%M") if utc else ""
+    console.router.add_static("/static/", HERE / "static", name="static", append_version=True)
+    auth.setup_routes(console)
+    tickets_view.setup_routes(console)
+    metrics_view.setup_routes(console)
+    admin.setup_routes(console)
+    events.setup_routes(console)
+    return console

@@ -1,0 +1,70 @@
+"""Charts as inline SVG drawn on the server: no script and nothing from outside the machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+PALETTE = ("#3d8af7", "#07c160", "#f0a020", "#e5484d", "#8e4ec6", "#12a594", "#978365", "#d6409f")
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    y: float
+    width: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    bars: Tuple[Bar, ...]
+    height: float
+    label_width: float = 110
+    plot_width: float = 360
+
+
+def bar_chart(items: Sequence[Tuple[str, int]], bar_height: float = 22) -> BarChart:
+    """Horizontal bars, longest first, scaled to the largest value."""
+    top = max((v for _, v in items), default=0) or 1
+    bars = tuple(
+        Bar(label, value, i * (bar_height + 6), 360 * value / top)
+        for i, (label, value) in enumerate(sorted(items, key=lambda kv: -kv[1]))
+    )
+    return BarChart(bars, len(bars) * (bar_height + 6))
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    colour: str
+    points: str
+    total: int
+
+
+@dataclass(frozen=True)
+class LineChart:
+    series: Tuple[Series, ...]
+    ticks: Tuple[Tuple[float, str], ...]
+    width: float
+    height: float
+    peak: int
+
+
+def line_chart(days: List[str], series: Dict[str, List[int]], width: float = 620, height: float = 180) -> LineChart:
+    """One polyline per series over the days; the six largest series, by total."""
+    peak = max((max(v) for v in series.values()), default=0) or 1
+    step = width / max(1, len(days) - 1)
+    chosen = sorted(series.items(), key=lambda kv: -sum(kv[1]))[: len(PALETTE)]
+    lines = tuple(
+        Series(
+            label,
+            PALETTE[i],
+            " ".join(f"{x * step:.1f},{height - height * v / peak:.1f}" for x, v in enumerate(values)),
+            sum(values),
+        )
+        for i, (label, values) in enumerate(chosen)
+    )
+    every = max(1, len(days) // 6)
+    ticks = tuple((i * step, day) for i, day in enumerate(days) if i % every == 0)
+    return LineChart(lines, ticks, width, height, peak)

@@ -1,0 +1,47 @@
+"""New tickets in the viewer's scope, pushed to the open queue page as they arrive."""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.console.auth import current_user
+from bot.web import sse
+from bot.web.database import in_transaction
+from core import privacy, topics
+from core.models import Ticket
+from core.ticket_queue import in_scope
+
+
+async def ticket_events(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+
+    async def fetch(after: int) -> List[sse.Event]:
+        def load(session: Any) -> List[sse.Event]:
+            labels = topics.labels(session)
+            query = in_scope(select(Ticket), user).where(Ticket.id > after).order_by(Ticket.id).limit(50)
+            return [
+                (
+                    t.id,
+                    "ticket",
+                    {
+                        "id": t.id,
+                        "number": t.number,
+                        "category": labels.get(t.category, t.category),
+                        "district": t.district,
+                        "summary": privacy.mask_text(t.description)[:80],
+                        "state": t.state,
+                    },
+                )
+                for t in session.scalars(query)
+            ]
+
+        return await in_transaction(request, load)
+
+    return await sse.stream(request, fetch, sse.last_event_id(request))
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/events", ticket_events)

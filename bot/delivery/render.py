@@ -1,0 +1,37 @@
+"""Outbox payloads become messages in the domain's own words (domain.yml responses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict
+
+from rasa.core.nlg.interpolator import interpolate
+from rasa.shared.core.domain import Domain
+
+from core.settings import PROJECT_ROOT
+
+STAFF_REPLY_RESPONSE = "utter_staff_reply"
+
+
+class Renderer:
+    """Renders payloads with the responses of the project's domain, loaded once."""
+
+    def __init__(self, domain_path: Path = PROJECT_ROOT / "domain") -> None:
+        self._responses = Domain.load(str(domain_path)).responses
+
+    def render(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        """`{"text": ..., "buttons": [...]}` for a payload of the outbox."""
+        if payload.get("kind") == "staff_reply":
+            name, values = STAFF_REPLY_RESPONSE, {"staff": payload.get("staff", ""), "text": payload.get("text", "")}
+        else:
+            name, values = payload["response"], payload.get("vars", {})
+        variants = self._responses.get(name)
+        if not variants:
+            raise KeyError(f"the domain has no response '{name}'")
+        response = interpolate(variants[0], values)
+        message = {"text": response.get("text", "")}
+        if response.get("buttons"):
+            message["buttons"] = response["buttons"]
+        if payload.get("kind") == "staff_reply":
+            message["staff"] = payload.get("staff", "")
+        return message

@@ -1,0 +1,93 @@
+"""The delivery loop: claim due outbox rows, send each through its channel, record it.
+
+Web chat and REST replies go into the conversation's queue in the same
+transaction that marks the row sent (exactly once). Other channels are sent
+through their `Sender`; a failure is retried with backoff, and a process that
+dies mid-send leaves the row to be claimed again when its lease runs out.
+After a message is out, it is copied into the Rasa conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Mapping
+
+from bot.channels.outgoing import Sender, SendError
+from bot.delivery.recorder import RecordingError, TrackerRecorder
+from bot.delivery.render import Renderer
+from core import outbox
+from core.services import Services
+
+logger = logging.getLogger(__name__)
+POLL_S = 1.0
+
+
+class DeliveryWorker:
+    def __init__(
+        self, services: Services, senders: Mapping[str, Sender], recorder: TrackerRecorder, renderer: Renderer
+    ) -> None:
+        self._services = services
+        self._senders = senders
+        self._recorder = recorder
+        self._renderer = renderer
+
+    async def _db(self, work: Any) -> Any:
+        return await asyncio.to_thread(self._services.transaction, work)
+
+    async def deliver_due(self) -> int:
+        """Send what is due now; returns how many rows were handled."""
+        clock = self._services.clock
+        claimed = await self._db(lambda s: outbox.claim_due(s, clock.utc()))
+        for row in claimed:
+            await self._deliver(row)
+        return len(claimed)
+
+    async def _deliver(self, row: outbox.Claimed) -> None:
+        clock = self._services.clock
+        try:
+            message = self._renderer.render(row.payload)
+        except KeyError:
+            await self._db(lambda s: outbox.mark_failed(s, row.id, str(error), clock.utc(), retryable=False))
+            return
+        if row.channel in outbox.QUEUED_CHANNELS:
+            await self._db(lambda s: outbox.enqueue_reply(s, row, message, clock.utc()))
+            return
+        sender = self._senders.get(row.channel)
+        if sender is None:
+            error = f"no sender is configured for channel '{row.channel}'"
+            await self._db(lambda s: outbox.mark_failed(s, row.id, error, clock.utc(), retryable=False))
+            return
+        try:
+            await sender.send(row.recipient, message)
+        except SendError as error:
+            state = await self._db(lambda s: outbox.mark_failed(s, row.id, str(error), clock.utc(), error.retryable))
+            logger.warning("outbox %s to %s: %s (%s)", row.id, row.channel, error, state)
+            return
+        await self._db(lambda s: outbox.mark_sent(s, row.id, clock.utc()))
+
+    async def record_sent(self) -> int:
+        """Copy sent messages into their Rasa conversations; Rasa being down only delays it."""
+        clock = self._services.clock
+        pending = await self._db(lambda s: outbox.unrecorded(s))
+        done = 0
+        for row in pending:
+            try:
+                await self._recorder.record(row.recipient, self._renderer.render(row.payload), row.payload)
+            except (RecordingError, KeyError) as error:
+                logger.info("recording outbox %s in Rasa postponed: %s", row.id, error)
+                break
+            await self._db(lambda s, row_id=row.id: outbox.mark_recorded(s, row_id, clock.utc()))
+            done += 1
+        return done
+
+    async def run_forever(self, poll_s: float = POLL_S) -> None:
+        while True:
+            try:
+                handled = await self.deliver_due()
+                await self.record_sent()
+            except Exception:  # a database hiccup must not end delivery; log and go on
+                logger.exception("delivery round failed; retrying")
+                handled = 0
+            if not handled:
+                await asyncio.sleep(poll_s)
