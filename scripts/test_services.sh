@@ -2,11 +2,12 @@
 # What the test suite needs beyond .venv: Chromium, and PostgreSQL and Redis running.
 set -euo pipefail
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "installing Chromium for the browser tests"
+# Chromium for the browser tests, and a Chinese font so its screenshots are legible.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    echo "installing Chromium and a Chinese font for the browser tests"
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
 fi
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Dict
 
@@ -28,7 +29,8 @@ class Renderer:
         variants = self._responses.get(name)
         if not variants:
             raise KeyError(f"the domain has no response '{name}'")
-        response = interpolate(variants[0], values)
+        # Rasa's interpolate fills a dict template in place: give it a copy.
+        response = interpolate(copy.deepcopy(variants[0]), values)
         message = {"text": response.get("text", "")}
         if response.get("buttons"):
             message["buttons"] = response["buttons"]
