@@ -7,7 +7,6 @@ worker thread (`in_thread`) so one slow query never stalls the other riders.
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from rasa_sdk import Tracker
@@ -15,17 +14,15 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy.orm import Session
 
 from core.faq import FaqMatch
-from core.services import Services
-from core.settings import Settings
+from core.services import Services, from_environment
 from core.workers import WorkerRef
 
 T = TypeVar("T")
 
 
-@functools.lru_cache(maxsize=1)
 def services() -> Services:
     """The process's services, built on first use from the environment."""
-    return Services.from_settings(Settings.from_env())
+    return from_environment()
 
 
 async def in_thread(work: Callable[[Session], T]) -> T:

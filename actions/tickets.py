@@ -118,15 +118,22 @@ class ActionAskTicketDescription(Action):
 
 
 def _attachments(tracker: Tracker) -> List[int]:
-    """Attachment ids the channels put in the metadata of messages since the request began."""
+    """Attachment ids in the metadata of the messages of this request.
+
+    That is every user message since `action_start_ticket`, and the one that
+    started the request (a photo sent on its own starts a report).
+    """
     ids: List[int] = []
+    started = False
     for event in reversed(tracker.events):
         if event.get("event") == "action" and event.get("name") == "action_start_ticket":
-            break
-        if event.get("event") == "user":
+            started = True
+        elif event.get("event") == "user":
             attachment = (event.get("metadata") or {}).get("attachment_id")
             if isinstance(attachment, int):
                 ids.append(attachment)
+            if started:
+                break
     return list(reversed(ids))
 
 

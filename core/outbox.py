@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, List
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.models import OutboxMessage, QueuedReply
@@ -115,6 +115,14 @@ def unrecorded(session: Session, limit: int = 20) -> List[Claimed]:
 
 def mark_recorded(session: Session, outbox_id: int, now: datetime) -> None:
     session.get(OutboxMessage, outbox_id).recorded_at = now
+
+
+def last_reply_id(session: Session, channel: str, recipient: str) -> int:
+    """The newest queued reply of a conversation (0 if none): where a reloaded page resumes."""
+    newest = session.scalar(
+        select(func.max(QueuedReply.id)).where(QueuedReply.channel == channel, QueuedReply.recipient == recipient)
+    )
+    return newest or 0
 
 
 def replies_after(session: Session, channel: str, recipient: str, after_id: int, limit: int = 50) -> List[QueuedReply]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
@@ -39,3 +40,10 @@ class Services:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@functools.lru_cache(maxsize=1)
+def from_environment() -> Services:
+    """The services of a process that has no entry point of its own (Rasa's actions and
+    channels), built on first use from the environment."""
+    return Services.from_settings(Settings.from_env())

@@ -23,6 +23,7 @@ from core.content import loader
 from core.db import make_engine
 from core.services import Services
 from core.settings import Settings
+from tests import running
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 # Thursday 2026-11-26 14:00 in 长治 (06:00 UTC): stations open, programmes ahead.
@@ -51,6 +52,17 @@ def make_services(database_url: str, var_dir: Path, load_content: bool = True) -
     if load_content:
         services.transaction(lambda s: loader.load_initial(s, FIXED_TODAY))
     return services
+
+
+@pytest.fixture(scope="session")
+def fakes() -> Iterator[running.Fakes]:
+    yield from running.start_fakes()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, fakes: running.Fakes) -> Iterator[running.RunningStack]:
+    """The whole assistant as real processes, once per session."""
+    yield from running.start_stack(tmp_path_factory, fakes)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ conversation and the silence is intended.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -23,7 +22,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.replies import domain_messages, staff_own_conversation
+from bot.channels.handling import answer
+from bot.channels.replies import domain_messages
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +99,7 @@ class RestInput(RasaRestInput):
         if not message.strip():
             return domain_messages(agent, "utter_please_rephrase", sender)
         collector = CollectingOutputChannel()
-        try:
-            await on_new_message(UserMessage(message, collector, sender, input_channel=self.name(), metadata=metadata))
-        except asyncio.CancelledError:
-            logger.warning("handling a message from %s was cancelled", sender)
-        except Exception:
-            logger.exception("handling a message from %s failed", sender)
-        if collector.messages or await staff_own_conversation(agent, sender):
-            return collector.messages
-        return domain_messages(agent, "utter_try_again", sender)
+        await answer(
+            agent, on_new_message, collector, lambda: len(collector.messages), message, sender, self.name(), metadata
+        )
+        return collector.messages

@@ -8,7 +8,7 @@ import signal
 
 import aiohttp
 
-from bot.channels.senders import configured_senders
+from bot.channels.senders import close_all, configured_senders
 from bot.delivery.recorder import TrackerRecorder
 from bot.delivery.render import Renderer
 from bot.delivery.worker import DeliveryWorker
@@ -24,16 +24,14 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as client:
-        worker = DeliveryWorker(
-            services,
-            configured_senders(client),
-            TrackerRecorder(client, settings.rasa_url, settings.rasa_token),
-            Renderer(),
-        )
+        senders = configured_senders()
+        recorder = TrackerRecorder(client, settings.rasa_url, settings.rasa_token)
+        worker = DeliveryWorker(services, senders, recorder, Renderer())
         task = asyncio.create_task(worker.run_forever())
         logging.getLogger(__name__).info("delivery worker running")
         await stop.wait()
         task.cancel()
+        await close_all(senders)
     services.close()
 
 

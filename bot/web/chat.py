@@ -1,31 +1,52 @@
-"""The web chat: the page, and the API that carries a visitor's messages to Rasa."""
+"""The web chat: the page, and the API that carries a visitor's messages to Rasa.
+
+The visitor is known by a signed cookie only; the page never sees or sends the
+conversation id. Messages go to Rasa's `webchat` channel signed with the
+installation's secret; staff replies come back as server-sent events.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
 from aiohttp import web
 
+from bot.channels.handling import PHOTO_TEXT
+from bot.channels.webchat import SIGNATURE_HEADER, sign
 from bot.web import identity, replies
-from bot.web.keys import HTTP_CLIENT
+from bot.web.database import in_transaction
+from bot.web.keys import HTTP_CLIENT, SERVICES
+from core import outbox, tickets
 from core.settings import Settings
+from core.workers import WorkerRef
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
-MAX_MESSAGE_CHARS = 2000
 CHAT_PAGE = "chat.html"
-# The page talks to Rasa through its rest channel, so its queue is the rest one.
-CHANNEL = "rest"
+CHANNEL = "webchat"
+MAX_MESSAGE_CHARS = 2000
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# Leading bytes of the image formats accepted.
+IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+HISTORY_EVENTS = 60
 
 
 def setup(app: web.Application, settings: Settings) -> None:
     handler = ChatHandler(settings)
     app.router.add_get("/", handler.page)
     app.router.add_post("/api/chat", handler.send)
+    app.router.add_post("/api/chat/photo", handler.photo)
+    app.router.add_get("/api/chat/history", handler.history)
     app.router.add_get("/api/chat/events", handler.events)
+
+
+def image_type(data: bytes) -> Optional[str]:
+    """The content type of a JPEG or PNG, judged by its bytes, not by what the client claims."""
+    return next((kind for magic, kind in IMAGE_SIGNATURES if data.startswith(magic)), None)
 
 
 class ChatHandler:
@@ -34,25 +55,26 @@ class ChatHandler:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    def _conversation(self, request: web.Request) -> tuple:
+    def _conversation(self, request: web.Request) -> Tuple[str, bool]:
         """(conversation id, whether the cookie must be set)."""
         found = identity.verify(request.cookies.get(identity.COOKIE), self._settings.secret_key)
         return (found, False) if found else (identity.new_conversation_id(), True)
 
-    def _with_cookie(self, response: web.StreamResponse, conversation_id: str) -> web.StreamResponse:
-        response.set_cookie(
-            identity.COOKIE,
-            identity.sign(conversation_id, self._settings.secret_key),
-            max_age=identity.MAX_AGE_S,
-            httponly=True,
-            samesite="Lax",
-        )
+    def _respond(self, response: web.StreamResponse, conversation_id: str, fresh: bool) -> web.StreamResponse:
+        if fresh:
+            response.set_cookie(
+                identity.COOKIE,
+                identity.sign(conversation_id, self._settings.secret_key),
+                max_age=identity.MAX_AGE_S,
+                httponly=True,
+                samesite="Lax",
+            )
         return response
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         conversation_id, fresh = self._conversation(request)
-        response = web.FileResponse(_static(CHAT_PAGE), headers={"Cache-Control": "no-store"})
-        return self._with_cookie(response, conversation_id) if fresh else response
+        response = web.FileResponse(STATIC_DIR / CHAT_PAGE, headers={"Cache-Control": "no-store"})
+        return self._respond(response, conversation_id, fresh)
 
     async def send(self, request: web.Request) -> web.Response:
         conversation_id, fresh = self._conversation(request)
@@ -63,10 +85,52 @@ class ChatHandler:
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, str):
             raise web.HTTPBadRequest(text="'message' must be a string")
-        message = message[:MAX_MESSAGE_CHARS]
-        replies = await self._ask_rasa(request, conversation_id, message)
-        response = web.json_response({"messages": replies})
-        return self._with_cookie(response, conversation_id) if fresh else response
+        answer = await self._ask_rasa(request, conversation_id, message[:MAX_MESSAGE_CHARS])
+        return self._respond(web.json_response({"messages": answer}), conversation_id, fresh)
+
+    async def photo(self, request: web.Request) -> web.Response:
+        """A photo for a report: stored as an attachment, then announced to the assistant."""
+        conversation_id, fresh = self._conversation(request)
+        form = await request.post()
+        upload = form.get("photo")
+        if not hasattr(upload, "file"):
+            raise web.HTTPBadRequest(text="'photo' must be a file")
+        with upload.file as handle:
+            data = handle.read(MAX_PHOTO_BYTES + 1)
+        if len(data) > MAX_PHOTO_BYTES:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_PHOTO_BYTES, actual_size=len(data))
+        kind = image_type(data)
+        if kind is None:
+            raise web.HTTPUnsupportedMediaType(text="only JPEG or PNG photos")
+        worker = WorkerRef(CHANNEL, conversation_id)
+        now = request.config_dict[SERVICES].clock.utc()
+        attachment_id = await in_transaction(
+            request, lambda s: tickets.store_attachment(s, worker, kind, data, "photo", now).id
+        )
+        caption = str(form.get("caption") or "").strip()[:MAX_MESSAGE_CHARS] or PHOTO_TEXT
+        answer = await self._ask_rasa(request, conversation_id, caption, {"attachment_id": attachment_id})
+        return self._respond(web.json_response({"messages": answer}), conversation_id, fresh)
+
+    async def history(self, request: web.Request) -> web.Response:
+        """The visitor's conversation so far, so a reload shows where they were."""
+        conversation_id, fresh = self._conversation(request)
+        if fresh:
+            return self._respond(web.json_response({"messages": [], "last_reply_id": 0}), conversation_id, fresh)
+        url = f"{self._settings.rasa_url}/conversations/{conversation_id}/tracker"
+        params = {"token": self._settings.rasa_token or ""}
+        try:
+            async with request.app[HTTP_CLIENT].get(url, params=params) as reply:
+                events = (await reply.json()).get("events", []) if reply.status == 200 else []
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            events = []
+        lines = [
+            {"from": "me" if e["event"] == "user" else ("staff" if (e.get("metadata") or {}).get("staff") else "bot"),
+             "text": e.get("text") or ""}
+            for e in events
+            if e.get("event") in ("user", "bot") and e.get("text") and not str(e.get("text")).startswith("/")
+        ][-HISTORY_EVENTS:]  # fmt: skip
+        last = await in_transaction(request, lambda s: outbox.last_reply_id(s, CHANNEL, conversation_id))
+        return web.json_response({"messages": lines, "last_reply_id": last})
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Staff replies to this visitor's conversation, live."""
@@ -75,10 +139,14 @@ class ChatHandler:
             raise web.HTTPUnauthorized(text="no conversation yet")
         return await replies.stream(request, CHANNEL, conversation_id)
 
-    async def _ask_rasa(self, request: web.Request, sender: str, message: str) -> List[Dict[str, Any]]:
-        url = f"{self._settings.rasa_url}/webhooks/rest/webhook"
+    async def _ask_rasa(
+        self, request: web.Request, sender: str, message: str, metadata: Optional[Dict[str, Any]] = None
+    ) -> List[Dict[str, Any]]:
+        body = json.dumps({"sender": sender, "message": message, "metadata": metadata or {}}).encode()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self._settings.secret_key, body)}
+        url = f"{self._settings.rasa_url}/webhooks/webchat/webhook"
         try:
-            async with request.app[HTTP_CLIENT].post(url, json={"sender": sender, "message": message}) as reply:
+            async with request.app[HTTP_CLIENT].post(url, data=body, headers=headers) as reply:
                 if reply.status != 200:
                     log.warning("rasa answered %s for %s", reply.status, sender)
                     raise web.HTTPBadGateway(text="the assistant is not answering; please try again")
@@ -86,7 +154,3 @@ class ChatHandler:
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("rasa unreachable: %s", error)
             raise web.HTTPServiceUnavailable(text="the assistant is restarting; please try again") from None
-
-
-def _static(name: str) -> str:
-    return str(STATIC_DIR / name)

@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from core.settings import PROJECT_ROOT
-from tests.integration.conftest import stack  # noqa: F401  (the session's running assistant)
 
 SCREENSHOTS = PROJECT_ROOT / "tests" / "output"
 CHROMIUM_ARGS = [

@@ -16,7 +16,7 @@ from core import staff
 from core.db import make_engine, make_session_factory
 from core.models import Ticket
 from tests.browser.conftest import screenshot
-from tests.integration.conftest import RunningStack
+from tests.running import RunningStack
 
 PASSWORD = "lz-staff-password"
 

@@ -7,7 +7,7 @@ import os
 import pytest
 import requests
 
-from tests.integration.conftest import RunningStack
+from tests.running import RunningStack
 
 TIMEOUT_S = 30
 

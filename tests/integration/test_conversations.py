@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.db import make_engine, make_session_factory
 from core.models import Enrolment, FaqEntry, Place, Programme, Ticket, TicketMessage
-from tests.integration.conftest import RunningStack
+from tests.running import RunningStack
 
 
 def sender(prefix: str) -> str:

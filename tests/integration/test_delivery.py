@@ -27,7 +27,7 @@ from core.services import Services
 from core.settings import PROJECT_ROOT, Settings
 from core.workers import WorkerRef
 from tests.conftest import FIXED_TODAY, FIXED_UTC
-from tests.integration.conftest import RunningStack
+from tests.running import RunningStack
 
 
 class FakeRecorder:

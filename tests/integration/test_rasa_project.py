@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import PROJECT_ROOT
-from tests.integration.conftest import current_model
+from tests.running import current_model
 
 RASA = str(PROJECT_ROOT / ".venv" / "bin" / "rasa")
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")

@@ -1,15 +1,17 @@
-// Web chat: renders the conversation and sends the visitor's messages through /api/chat.
+// Web chat: renders the conversation, sends text, location and photos, and shows staff replies live.
 (function () {
   "use strict";
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
   const typing = document.getElementById("typing");
+  const tools = document.getElementById("tools");
 
-  function linkify(container, text) {
-    // Text is inserted as text nodes only; URLs become links. Nothing is parsed as HTML.
-    const parts = text.split(/(https?:\/\/[^\s]+)/g);
-    for (const part of parts) {
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  function fill(container, text) {
+    // Text goes in as text nodes only; links become anchors. Nothing is parsed as HTML.
+    for (const part of text.split(/(https?:\/\/[^\s]+)/g)) {
       if (/^https?:\/\//.test(part)) {
         const a = document.createElement("a");
         a.href = part; a.textContent = "打开地图"; a.target = "_blank"; a.rel = "noopener";
@@ -20,24 +22,29 @@
     }
   }
 
-  function addBubble(who, text) {
+  function bubble(who, text, image) {
     const row = document.createElement("div");
     row.className = "row " + who;
     const avatar = document.createElement("div");
     avatar.className = "avatar";
     avatar.textContent = who === "me" ? "我" : who === "staff" ? "人工" : "暖新";
-    const bubble = document.createElement("div");
-    bubble.className = "bubble";
-    linkify(bubble, text);
-    row.append(avatar, bubble);
+    const body = document.createElement("div");
+    body.className = "bubble";
+    if (image) {
+      const img = document.createElement("img");
+      img.src = image; img.alt = "照片";
+      body.appendChild(img);
+    }
+    if (text) fill(body, text);
+    row.append(avatar, body);
     log.appendChild(row);
-    log.scrollTop = log.scrollHeight;
+    scroll();
   }
 
-  function addButtons(buttons) {
+  function buttons(list) {
     const box = document.createElement("div");
     box.className = "buttons";
-    for (const b of buttons) {
+    for (const b of list) {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = b.title;
@@ -45,7 +52,7 @@
       box.appendChild(button);
     }
     log.appendChild(box);
-    log.scrollTop = log.scrollHeight;
+    scroll();
   }
 
   function notice(text) {
@@ -53,29 +60,36 @@
     p.className = "notice";
     p.textContent = text;
     log.appendChild(p);
+    scroll();
   }
 
-  async function send(message, shown) {
-    addBubble("me", shown || message);
+  function show(messages) {
+    for (const m of messages) {
+      if (m.text) bubble(m.staff ? "staff" : "bot", m.text);
+      if (m.buttons && m.buttons.length) buttons(m.buttons);
+    }
+  }
+
+  async function post(url, options) {
     typing.hidden = false;
+    scroll();
     try {
-      const response = await fetch("/api/chat", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ message: message }),
-        credentials: "same-origin",
-      });
-      if (!response.ok) throw new Error(await response.text());
-      const data = await response.json();
-      for (const m of data.messages) {
-        if (m.text) addBubble(m.staff ? "staff" : "bot", m.text);
-        if (m.buttons && m.buttons.length) addButtons(m.buttons);
-      }
+      const response = await fetch(url, Object.assign({ method: "POST", credentials: "same-origin" }, options));
+      if (!response.ok) throw new Error(String(response.status));
+      show((await response.json()).messages);
     } catch (error) {
       notice("网络不太好，消息没发出去，请稍后再试。");
     } finally {
       typing.hidden = true;
     }
+  }
+
+  function send(message, shown) {
+    bubble("me", shown || message);
+    return post("/api/chat", {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ message: message }),
+    });
   }
 
   form.addEventListener("submit", (event) => {
@@ -86,17 +100,54 @@
     send(text);
   });
 
-  // Staff replies arrive live; the browser resumes from the last id it saw.
-  function listen() {
-    if (!window.EventSource) return;
-    const source = new EventSource("/api/chat/events");
-    source.addEventListener("reply", (event) => {
-      const m = JSON.parse(event.data);
-      if (m.text) addBubble(m.staff ? "staff" : "bot", m.text);
-      if (m.buttons && m.buttons.length) addButtons(m.buttons);
-    });
+  document.getElementById("more").addEventListener("click", () => { tools.hidden = !tools.hidden; });
+
+  document.getElementById("share-location").addEventListener("click", () => {
+    tools.hidden = true;
+    if (!navigator.geolocation) { notice("这个浏览器不能发送位置，请直接说在哪条街。"); return; }
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const payload = "/share_location" + JSON.stringify({
+          latitude: Number(position.coords.latitude.toFixed(6)),
+          longitude: Number(position.coords.longitude.toFixed(6)),
+        });
+        send(payload, "📍 我的位置");
+      },
+      () => notice("没有拿到位置。可以在浏览器里允许定位，或者直接说在哪条街。"),
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  });
+
+  document.getElementById("photo").addEventListener("change", (event) => {
+    tools.hidden = true;
+    const file = event.target.files[0];
+    event.target.value = "";
+    if (!file) return;
+    bubble("me", "", URL.createObjectURL(file));
+    const data = new FormData();
+    data.append("photo", file);
+    post("/api/chat/photo", { body: data });
+  });
+
+  // After a reload: the conversation so far, and staff replies from where it left off.
+  async function restore() {
+    try {
+      const response = await fetch("/api/chat/history", { credentials: "same-origin" });
+      const data = await response.json();
+      for (const line of data.messages) bubble(line.from, line.text);
+      if (!data.messages.length) notice("您好，我是暖新助手");
+      return data.last_reply_id || 0;
+    } catch (error) {
+      notice("您好，我是暖新助手");
+      return 0;
+    }
   }
 
-  notice("您好，我是暖新助手");
-  listen();
+  function listen(after) {
+    if (!window.EventSource) return;
+    const source = new EventSource("/api/chat/events?after=" + after);
+    source.addEventListener("reply", (event) => show([JSON.parse(event.data)]));
+  }
+
+  restore().then(listen);
 })();

@@ -1,0 +1,66 @@
+"""The web chat page's channel: Rasa's rest contract, reachable only through the web app.
+
+The web app knows the visitor from a signed cookie and posts on their behalf,
+signing each body with the installation's secret; a post without a valid
+signature is refused, so no one can write into a visitor's conversation by
+guessing its id. Staff replies reach the page through the reply queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.rest import BadRequest, RestInput, parse_body
+from core.settings import Settings
+
+logger = logging.getLogger(__name__)
+SIGNATURE_HEADER = "X-Nuanxin-Signature"
+
+
+def sign(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebChatInput(RestInput):
+    """`POST /webhooks/webchat/webhook`, signed by the web app."""
+
+    def __init__(self, secret: Text) -> None:
+        self._secret = secret
+
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        secret = (credentials or {}).get("secret") or Settings.from_env().secret_key
+        return cls(secret)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            given = request.headers.get(SIGNATURE_HEADER, "")
+            if not hmac.compare_digest(sign(self._secret, request.body or b""), given):
+                logger.warning("refused a web chat post without a valid signature")
+                return response.json({"error": "signature missing or wrong"}, status=403)
+            try:
+                body = parse_body(request)
+            except BadRequest as error:
+                return response.json({"error": str(error)}, status=400)
+            return response.json(await self.handle(request, on_new_message, **body))
+
+        return webhook

@@ -1,0 +1,29 @@
+"""Remembering which inbound messages were handled: retries and replays run once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.models import InboundMessage
+
+KEEP = timedelta(days=3)
+
+
+def first_time(session: Session, channel: str, external_id: str, now: datetime) -> bool:
+    """True the first time a channel's message id is seen; records it.
+
+    The id is the primary key, so of two deliveries racing each other exactly
+    one insert succeeds (inside a savepoint, so the caller's transaction lives on).
+    """
+    try:
+        with session.begin_nested():
+            session.add(InboundMessage(channel=channel, external_id=external_id, received_at=now))
+    except IntegrityError:
+        return False
+    if now.second == 0:  # now and then, forget ids older than any redelivery
+        session.execute(delete(InboundMessage).where(InboundMessage.received_at < now - KEEP))
+    return True
