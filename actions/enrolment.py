@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import entity_value, in_thread, reset, services, worker_of
+from actions.runtime import entity_value, in_thread, reset, services, skip_cleared, worker_of
 from core import enrolments, programmes, validation
 from core.models import Programme
 
@@ -83,6 +83,7 @@ class ValidateEnrolmentForm(FormValidationAction):
             return []  # nothing to collect: action_enrol explains why
         return domain_slots
 
+    @skip_cleared
     async def validate_participant_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -91,6 +92,7 @@ class ValidateEnrolmentForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_participant_name")
         return {"participant_name": name}
 
+    @skip_cleared
     async def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import in_thread, services, worker_of
+from actions.runtime import in_thread, services, skip_cleared, worker_of
 from core import gazetteer, programmes, validation, workers
 
 CHILD_AGE_RANGE = (3, 16)
@@ -32,6 +32,7 @@ class ValidateChildcareForm(FormValidationAction):
             return [slot for slot in domain_slots if slot != "district_text"]
         return domain_slots
 
+    @skip_cleared
     async def validate_district_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -42,6 +43,7 @@ class ValidateChildcareForm(FormValidationAction):
             return {"district_text": None}
         return {"district_text": text, "district": district}
 
+    @skip_cleared
     async def validate_child_age(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

@@ -7,7 +7,8 @@ worker thread (`in_thread`) so one slow query never stalls the other riders.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+import functools
+from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -51,6 +52,24 @@ def latest_intent(tracker: Tracker) -> str:
 
 def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
+
+
+def skip_cleared(validate: Callable[..., Awaitable[Dict[str, Any]]]) -> Callable[..., Awaitable[Dict[str, Any]]]:
+    """For a `validate_<slot>` method: a slot another action just cleared needs no check.
+
+    rasa-sdk validates every slot set since the user's message, also those an
+    action reset to None before the form started; without this the worker would
+    be told their (not yet given) answer is wrong.
+    """
+    slot = validate.__name__.removeprefix("validate_")
+
+    @functools.wraps(validate)
+    async def checked(self: Any, value: Any, *args: Any) -> Dict[str, Any]:
+        if value is None:
+            return {slot: None}
+        return await validate(self, value, *args)
+
+    return checked
 
 
 def reset(*slots: str) -> List[Dict[str, Any]]:

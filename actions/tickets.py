@@ -11,7 +11,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import entity_value, in_thread, latest_intent, latest_text, reset, services, worker_of
+from actions.runtime import (
+    entity_value,
+    in_thread,
+    latest_intent,
+    latest_text,
+    reset,
+    services,
+    skip_cleared,
+    worker_of,
+)
 from core import deadlines, gazetteer, tickets, topics
 from core.legal import LEGAL_INTENTS
 
@@ -79,15 +88,19 @@ class ValidateTicketForm(FormValidationAction):
             return ["ticket_description", "ticket_place"]
         return ["ticket_description"]
 
+    @skip_cleared
     async def validate_ticket_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
+        if text == tickets.PHOTO_PLACEHOLDER:
+            return {"ticket_description": None}  # a photo alone: ask what it shows
         if len(text) < MIN_DESCRIPTION_CHARS and not _attachments(tracker):
             dispatcher.utter_message(response="utter_invalid_ticket_description")
             return {"ticket_description": None}
         return {"ticket_description": text or "（照片）"}
 
+    @skip_cleared
     async def validate_ticket_place(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:

@@ -39,6 +39,8 @@ TRANSITIONS = {
     CLOSED: {NEW},
 }
 REOPEN_WINDOW = timedelta(days=7)
+# What a photo sent without a caption stands for in the conversation.
+PHOTO_PLACEHOLDER = "[照片]"
 NUMBER_PREFIX = "CZ"
 UNKNOWN_DISTRICT = "潞州区"
 

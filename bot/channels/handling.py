@@ -14,10 +14,10 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.channels.replies import domain_messages, staff_own_conversation
+from core.tickets import PHOTO_PLACEHOLDER
 
 logger = logging.getLogger(__name__)
-# What a photo without a caption stands for in the conversation and the transcript.
-PHOTO_TEXT = "[照片]"
+PHOTO_TEXT = PHOTO_PLACEHOLDER
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 

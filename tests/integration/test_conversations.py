@@ -274,3 +274,9 @@ def test_progress_lists_only_the_workers_own_tickets(stack: RunningStack) -> Non
     assert "已受理" in text and "CZ-" in text
     number = text[text.index("CZ-") : text.index("CZ-") + 16]
     assert "没有找到" in stack.texts(other, f"查一下{number}的进度")
+
+
+def test_a_location_shared_when_asked_for_answers_the_question(stack: RunningStack) -> None:
+    who = sender("asked")
+    assert "您现在在哪儿" in stack.texts(who, "想找个地方歇歇脚")
+    assert "您附近" in stack.texts(who, '/share_location{"latitude": 36.1955, "longitude": 113.116}')

@@ -111,7 +111,7 @@
           latitude: Number(position.coords.latitude.toFixed(6)),
           longitude: Number(position.coords.longitude.toFixed(6)),
         });
-        send(payload, "📍 我的位置");
+        send(payload, "[位置] 我现在在这里");
       },
       () => notice("没有拿到位置。可以在浏览器里允许定位，或者直接说在哪条街。"),
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
