@@ -71,7 +71,7 @@ class StackConfig:
             "RASA_TOKEN": self.token,
             "RASA_URL": f"http://localhost:{self.rasa_port}",
             "ACTION_ENDPOINT_URL": f"http://localhost:{self.actions_port}/webhook",
-            "RASA_TRACKER_DB": os.environ.get("RASA_TRACKER_DB") or str(var_dir / "tracker.db"),
+            "TRACKER_DATABASE_URL": os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{var_dir / 'tracker.db'}",
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

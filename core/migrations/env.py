@@ -15,6 +15,11 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name)
 
 
+def _ours(name: str, type_: str, parent_names: object) -> bool:
+    """Only the project's tables: Rasa's events table may share the database."""
+    return type_ != "table" or name in models.Base.metadata.tables
+
+
 def _url() -> str:
     return config.attributes.get("database_url") or Settings.from_env().database_url
 
@@ -38,6 +43,7 @@ def run_migrations_online() -> None:
             target_metadata=models.Base.metadata,
             render_as_batch=True,
             compare_type=True,
+            include_name=_ours,
         )
         with context.begin_transaction():
             context.run_migrations()
