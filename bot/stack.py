@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,11 +21,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Template
 from typing import Dict, List, Optional
 
 from core.settings import PROJECT_ROOT
 
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 STOP_GRACE_S = 10
 
 
@@ -37,6 +40,9 @@ class Service:
     port: Optional[int]
     ready_url: Optional[str]
     process: Optional[subprocess.Popen] = None
+    # Started only once the others answer (the balancer: an early probe would
+    # mark its upstreams as failed for a while).
+    starts_last: bool = False
 
     def is_ready(self) -> bool:
         if self.ready_url is None:  # a worker without a port: ready once running
@@ -52,7 +58,13 @@ class Service:
 
 @dataclass
 class StackConfig:
-    """Ports, files and environment of one running assistant."""
+    """Ports, files and environment of one running assistant.
+
+    With more than one Rasa or action-server worker, nginx (deploy/) balances
+    them: the public port carries webhooks and the web app, the internal port
+    Rasa's HTTP API and the action servers. Several Rasa workers need a shared
+    tracker store and REDIS_URL for their locks.
+    """
 
     rasa_port: int = 5005
     actions_port: int = 5055
@@ -63,14 +75,34 @@ class StackConfig:
     credentials: Path = PROJECT_ROOT / "credentials.yml"
     log_dir: Path = PROJECT_ROOT / "var" / "log"
     env: Dict[str, str] = field(default_factory=dict)
+    rasa_workers: int = 1
+    actions_workers: int = 1
+    public_port: Optional[int] = None
+    internal_port: Optional[int] = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.public_port is not None and self.internal_port is not None
+
+    def rasa_ports(self) -> List[int]:
+        return [self.rasa_port + i for i in range(self.rasa_workers)]
+
+    def actions_ports(self) -> List[int]:
+        return [self.actions_port + i for i in range(self.actions_workers)]
+
+    @property
+    def rasa_url(self) -> str:
+        """Where Rasa's HTTP API answers: the balancer's internal side, or the one worker."""
+        return f"http://localhost:{self.internal_port if self.balanced else self.rasa_port}"
 
     def environment(self) -> Dict[str, str]:
         var_dir = Path(self.env.get("NUANXIN_VAR_DIR") or os.environ.get("NUANXIN_VAR_DIR") or PROJECT_ROOT / "var")
+        actions = f"localhost:{self.internal_port if self.balanced else self.actions_port}"
         return {
             **os.environ,
             "RASA_TOKEN": self.token,
-            "RASA_URL": f"http://localhost:{self.rasa_port}",
-            "ACTION_ENDPOINT_URL": f"http://localhost:{self.actions_port}/webhook",
+            "RASA_URL": self.rasa_url,
+            "ACTION_ENDPOINT_URL": f"http://{actions}/webhook",
             "TRACKER_DATABASE_URL": os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{var_dir / 'tracker.db'}",
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -81,30 +113,62 @@ class StackConfig:
 
     def services(self) -> List[Service]:
         rasa, python = str(VENV_BIN / "rasa"), str(VENV_BIN / "python")
-        return [
-            Service(
-                "actions",
-                [rasa, "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
-                self.actions_port,
-                f"http://localhost:{self.actions_port}/health",
-            ),
-            Service(
-                "rasa",
-                [
-                    rasa, "run", "--enable-api", "--auth-token", self.token, "--port", str(self.rasa_port),
-                    "--model", self.model, "--credentials", str(self.credentials), "--endpoints", str(self.endpoints),
-                ],
-                self.rasa_port,
-                f"http://localhost:{self.rasa_port}/status?token={self.token}",
-            ),
+        found = []
+        for i, port in enumerate(self.actions_ports()):
+            found.append(
+                Service(
+                    "actions" if i == 0 else f"actions-{i + 1}",
+                    [rasa, "run", "actions", "--actions", "actions", "--port", str(port)],
+                    port,
+                    f"http://localhost:{port}/health",
+                )
+            )
+        serve = ["--credentials", str(self.credentials), "--endpoints", str(self.endpoints), "--model", self.model]
+        for i, port in enumerate(self.rasa_ports()):
+            api = ["--enable-api", "--auth-token", self.token, "--port", str(port)]
+            found.append(
+                Service(
+                    "rasa" if i == 0 else f"rasa-{i + 1}",
+                    [rasa, "run", *api, *serve],
+                    port,
+                    f"http://localhost:{port}/status?token={self.token}",
+                )
+            )
+        found.append(
             Service(
                 "web",
                 [python, "-m", "bot.web", "--port", str(self.web_port)],
                 self.web_port,
                 f"http://localhost:{self.web_port}/healthz",
-            ),
-            Service("delivery", [python, "-m", "bot.delivery"], None, None),
-        ]  # fmt: skip
+            )
+        )
+        found.append(Service("delivery", [python, "-m", "bot.delivery"], None, None))
+        if self.balanced:
+            config = self.log_dir / "nginx.conf"
+            found.append(
+                Service(
+                    "nginx",
+                    [NGINX, "-c", str(config), "-p", str(self.log_dir)],
+                    self.public_port,
+                    f"http://localhost:{self.internal_port}/nginx-health",
+                    starts_last=True,
+                )
+            )
+        return found
+
+    def render_balancer(self) -> None:
+        """Write the nginx configuration from deploy/nginx.conf.template."""
+        template = Template((PROJECT_ROOT / "deploy" / "nginx.conf.template").read_text())
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        text = template.safe_substitute(
+            PUBLIC_LISTEN=f"127.0.0.1:{self.public_port}",
+            INTERNAL_LISTEN=f"127.0.0.1:{self.internal_port}",
+            RASA_SERVERS=" ".join(f"server 127.0.0.1:{p};" for p in self.rasa_ports()),
+            ACTION_SERVERS=" ".join(f"server 127.0.0.1:{p};" for p in self.actions_ports()),
+            WEB_SERVERS=f"server 127.0.0.1:{self.web_port};",
+            RUN_DIR=str(self.log_dir),
+        )
+        (self.log_dir / "nginx.conf").write_text(text)
 
 
 class StackError(RuntimeError):
@@ -121,25 +185,31 @@ class Stack:
     def start(self, timeout_s: float = 180) -> float:
         """Start everything; returns the seconds until all were ready."""
         busy = [s for s in self.services if s.port is not None and port_in_use(s.port)]
+        if self.config.balanced and self.config.internal_port and port_in_use(self.config.internal_port):
+            busy.append(Service("nginx (internal)", [], self.config.internal_port, None))
         if busy:
             names = ", ".join(f"{s.name} (:{s.port})" for s in busy)
             raise StackError(f"port already in use: {names}. Is another `make run` still running?")
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        if self.config.balanced:
+            self.config.render_balancer()
         started = time.monotonic()
         env = self.config.environment()
-        for service in self.services:
-            log = (self.config.log_dir / f"{service.name}.log").open("ab")
-            service.process = subprocess.Popen(
-                service.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-            log.close()
-        pending = list(self.services)
-        while pending:
-            self.check_alive()
-            pending = [s for s in pending if not s.is_ready()]
-            if time.monotonic() - started > timeout_s:
-                raise StackError(f"not ready after {timeout_s:.0f}s: {', '.join(s.name for s in pending)}")
-            time.sleep(0.3)
+        for wave in ([s for s in self.services if not s.starts_last], [s for s in self.services if s.starts_last]):
+            for service in wave:
+                log = (self.config.log_dir / f"{service.name}.log").open("ab")
+                service.process = subprocess.Popen(
+                    service.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )  # fmt: skip
+                log.close()
+            pending = list(wave)
+            while pending:
+                self.check_alive()
+                pending = [s for s in pending if not s.is_ready()]
+                if time.monotonic() - started > timeout_s:
+                    raise StackError(f"not ready after {timeout_s:.0f}s: {', '.join(s.name for s in pending)}")
+                time.sleep(0.3)
         return time.monotonic() - started
 
     def check_alive(self) -> None:
@@ -208,12 +278,19 @@ def local_token(var_dir: Path) -> str:
 
 def main() -> int:
     var_dir = Path(os.environ.get("NUANXIN_VAR_DIR") or PROJECT_ROOT / "var")
+    rasa_workers = int(os.environ.get("RASA_WORKERS", 1))
+    actions_workers = int(os.environ.get("ACTIONS_WORKERS", 1))
+    balanced = rasa_workers > 1 or actions_workers > 1
     config = StackConfig(
         rasa_port=int(os.environ.get("RASA_PORT", 5005)),
         actions_port=int(os.environ.get("ACTIONS_PORT", 5055)),
         web_port=int(os.environ.get("WEB_PORT", 8000)),
         token=local_token(var_dir),
         log_dir=var_dir / "log",
+        rasa_workers=rasa_workers,
+        actions_workers=actions_workers,
+        public_port=int(os.environ.get("PUBLIC_PORT", 8080)) if balanced else None,
+        internal_port=int(os.environ.get("INTERNAL_PORT", 8081)) if balanced else None,
     )
     stop_requested = False
 

@@ -137,3 +137,34 @@ def staff_reply(stack: RunningStack, sender: str, text: str, key: str) -> str:
         ticket = session.scalars(select(Ticket).where(Ticket.sender_id == sender).order_by(Ticket.id.desc())).first()
         tickets.reply(session, ticket, agent, text, ticket.created_at, key)
         return ticket.number
+
+
+def start_scaled_stack(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str, workers: int = 2
+) -> Iterator[RunningStack]:
+    """Several Rasa and action-server workers behind nginx, sharing PostgreSQL and Redis."""
+    var_dir = tmp_path_factory.mktemp("scaled")
+    env = {
+        "DATABASE_URL": database_url,
+        "TRACKER_DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "NUANXIN_VAR_DIR": str(var_dir),
+        "NUANXIN_SECRET_KEY": "scaled-secret",
+    }
+    subprocess.run([PYTHON, "-m", "core.cli", "init"], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True)
+    base = free_port()
+    config = StackConfig(
+        rasa_port=base,
+        actions_port=free_port(),
+        web_port=free_port(),
+        token=uuid.uuid4().hex,
+        model=current_model(),
+        log_dir=var_dir / "log",
+        env=env,
+        rasa_workers=workers,
+        actions_workers=workers,
+        public_port=free_port(),
+        internal_port=free_port(),
+    )
+    with Stack(config) as running:
+        yield RunningStack(config, running, var_dir, database_url)

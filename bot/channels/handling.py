@@ -1,17 +1,20 @@
 """Handing a worker's message to the assistant, the same way on every channel.
 
-A failure while handling is logged, never passed to the worker as silence: if
-the assistant said nothing and staff do not own the conversation (when silence
-is intended), the worker is asked to try again, in the domain's words.
+The assistant's replies are collected while it works and delivered only once
+the turn is saved: if anything fails on the way (the action server, the
+database), the worker gets none of a half-done answer but a polite request to
+try again, in the domain's words, and nothing they saw is missing from the
+conversation's record. Silence is passed on only when staff own the
+conversation, where it is intended.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.replies import domain_messages, staff_own_conversation
 from core.tickets import PHOTO_PLACEHOLDER
@@ -29,22 +32,29 @@ def location_payload(latitude: float, longitude: float) -> Text:
 async def answer(
     agent: Any,
     on_new_message: OnNewMessage,
-    output: OutputChannel,
-    produced: Callable[[], int],
     text: Text,
     sender: Text,
     channel: Text,
     metadata: Optional[Dict[Text, Any]] = None,
-) -> None:
-    """Run one message through the assistant; `produced()` counts what `output` sent."""
-    before = produced()
+) -> List[Dict[Text, Any]]:
+    """The assistant's replies to one message, as Rasa's collecting channel shapes them."""
+    collector = CollectingOutputChannel()
     try:
-        await on_new_message(UserMessage(text, output, sender, input_channel=channel, metadata=metadata))
+        await on_new_message(UserMessage(text, collector, sender, input_channel=channel, metadata=metadata))
     except asyncio.CancelledError:
         logger.warning("handling a %s message from %s was cancelled", channel, sender)
+        return domain_messages(agent, "utter_try_again", sender)
     except Exception:
         logger.exception("handling a %s message from %s failed", channel, sender)
-    if produced() > before or await staff_own_conversation(agent, sender):
-        return
-    for message in domain_messages(agent, "utter_try_again", sender):
-        await output.send_text_message(sender, message["text"])
+        return domain_messages(agent, "utter_try_again", sender)
+    if collector.messages or await staff_own_conversation(agent, sender):
+        return collector.messages
+    return domain_messages(agent, "utter_try_again", sender)
+
+
+def as_rendered(message: Dict[Text, Any]) -> Dict[Text, Any]:
+    """A collected message as a `Sender` takes it: text and buttons."""
+    rendered: Dict[Text, Any] = {"text": message.get("text") or message.get("image") or ""}
+    if message.get("buttons"):
+        rendered["buttons"] = message["buttons"]
+    return rendered

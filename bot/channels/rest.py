@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -98,8 +98,4 @@ class RestInput(RasaRestInput):
         agent = request.app.ctx.agent
         if not message.strip():
             return domain_messages(agent, "utter_please_rephrase", sender)
-        collector = CollectingOutputChannel()
-        await answer(
-            agent, on_new_message, collector, lambda: len(collector.messages), message, sender, self.name(), metadata
-        )
-        return collector.messages
+        return await answer(agent, on_new_message, message, sender, self.name(), metadata)

@@ -34,8 +34,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.handling import PHOTO_TEXT, answer, location_payload
-from bot.channels.outgoing import SenderOutput, SendError, split_text
+from bot.channels.handling import PHOTO_TEXT, answer, as_rendered, location_payload
+from bot.channels.outgoing import SendError, split_text
 from bot.channels.replies import domain_messages
 from core import inbound, tickets
 from core.services import from_environment
@@ -198,13 +198,17 @@ class TelegramInput(InputChannel):
         if incoming is None:
             return  # edited messages, channel posts, membership changes: acknowledged, nothing to answer
         sender, text, metadata = incoming
-        output = SenderOutput(CHANNEL, TelegramSender(self._get_bot()))
         agent = request.app.ctx.agent
         if text is None:  # a sticker, a voice message…: ask for words
-            for message in domain_messages(agent, "utter_please_rephrase", sender):
-                await output.send_text_message(sender, message["text"])
-            return
-        await answer(agent, on_new_message, output, lambda: output.sent, text, sender, CHANNEL, metadata)
+            replies = domain_messages(agent, "utter_please_rephrase", sender)
+        else:
+            replies = await answer(agent, on_new_message, text, sender, CHANNEL, metadata)
+        telegram = TelegramSender(self._get_bot())
+        for reply in replies:
+            try:
+                await telegram.send(sender, as_rendered(reply))
+            except SendError as error:
+                logger.warning("reply to Telegram %s failed: %s", sender, error)
 
     async def _incoming(self, update: types.Update) -> Optional[Tuple[str, Optional[str], Dict[str, Any]]]:
         """(conversation, text for the assistant or None, metadata) of an update worth answering."""

@@ -27,7 +27,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set,
 
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -37,7 +37,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
 
-from bot.channels.handling import PHOTO_TEXT, answer, location_payload
+from bot.channels.handling import PHOTO_TEXT, answer, as_rendered, location_payload
 from bot.channels.outgoing import SendError, split_text
 from core import geo, inbound, tickets
 from core.services import from_environment
@@ -237,18 +237,14 @@ class WeChatInput(InputChannel):
         if incoming is None:
             return response.text("success")
         text, metadata = incoming
-        collector = CollectingOutputChannel()
-        agent = request.app.ctx.agent
         openid = message.source
-        work = self._spawn(
-            answer(agent, on_new_message, collector, lambda: len(collector.messages), text, openid, CHANNEL, metadata)
-        )
+        work = self._spawn(answer(request.app.ctx.agent, on_new_message, text, openid, CHANNEL, metadata))
         try:
             await asyncio.wait_for(asyncio.shield(work), timeout=PASSIVE_WINDOW_S)
         except asyncio.TimeoutError:
-            work.add_done_callback(lambda _: self._spawn(self._follow_up(openid, collector.messages)))
+            work.add_done_callback(lambda done: self._spawn(self._follow_up(openid, done.result())))
             return response.text("success")
-        return self._passive_reply(request, message, collector.messages)
+        return self._passive_reply(request, message, work.result())
 
     def _spawn(self, coroutine: Any) -> asyncio.Task:
         task = asyncio.ensure_future(coroutine)
@@ -273,7 +269,7 @@ class WeChatInput(InputChannel):
         """Send through the customer-service API what missed the passive reply."""
         for message in messages:
             try:
-                await self._sender().send(openid, message)
+                await self._sender().send(openid, as_rendered(message))
             except SendError as error:
                 logger.warning("late WeChat reply to %s failed: %s", openid, error)
 

@@ -33,6 +33,7 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # Leading bytes of the image formats accepted.
 IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 HISTORY_EVENTS = 60
+CONVERSATION_HEADER = "X-Conversation-Id"
 
 
 def setup(app: web.Application, settings: Settings) -> None:
@@ -143,7 +144,11 @@ class ChatHandler:
         self, request: web.Request, sender: str, message: str, metadata: Optional[Dict[str, Any]] = None
     ) -> List[Dict[str, Any]]:
         body = json.dumps({"sender": sender, "message": message, "metadata": metadata or {}}).encode()
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self._settings.secret_key, body)}
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(self._settings.secret_key, body),
+            CONVERSATION_HEADER: sender,  # with several Rasa workers: one rider, one worker, in order
+        }
         url = f"{self._settings.rasa_url}/webhooks/webchat/webhook"
         try:
             async with request.app[HTTP_CLIENT].post(url, data=body, headers=headers) as reply:

@@ -43,9 +43,7 @@ def turn(n: int, t: float) -> list:
 
 def stored_rows(store: WindowedSQLTrackerStore, sender: str) -> int:
     with store.engine.connect() as connection:
-        return connection.execute(
-            sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
-        ).scalar()
+        return connection.execute(sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}).scalar()
 
 
 @pytest.fixture

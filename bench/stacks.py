@@ -1,0 +1,98 @@
+"""Starting the assistant for a benchmark: the project's stack or Rasa's stock one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, Optional
+
+from bot.stack import Stack, StackConfig, free_port
+from core.settings import PROJECT_ROOT
+
+BENCH = PROJECT_ROOT / "bench"
+OUTPUT = BENCH / "output"
+PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
+RASA = str(PROJECT_ROOT / ".venv" / "bin" / "rasa")
+QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+
+
+def newest(pattern: str) -> str:
+    return str(max(PROJECT_ROOT.glob(pattern), key=os.path.getmtime))
+
+
+def project_model() -> str:
+    subprocess.run(["make", "--no-print-directory", "model"], cwd=PROJECT_ROOT, check=True, capture_output=True)
+    return newest("models/*.tar.gz")
+
+
+def stock_model() -> str:
+    """Rasa's default configuration trained on the same domain and data (cached by content)."""
+    digest = hashlib.sha256()
+    for path in sorted([*(PROJECT_ROOT / "data").rglob("*.yml"), *(PROJECT_ROOT / "domain").glob("*.yml"),
+                        BENCH / "stock" / "config.yml"]):  # fmt: skip
+        digest.update(path.read_bytes())
+    name = f"stock-{digest.hexdigest()[:12]}"
+    target = OUTPUT / "models" / f"{name}.tar.gz"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [RASA, "train", "--config", str(BENCH / "stock" / "config.yml"), "--domain", "domain", "--data", "data",
+             "--out", str(target.parent), "--fixed-model-name", name],
+            cwd=PROJECT_ROOT, check=True, env={**os.environ, **QUIET}, capture_output=True,
+        )  # fmt: skip
+    return str(target)
+
+
+def prepared_database(var_dir: Path) -> Dict[str, str]:
+    env = {"DATABASE_URL": f"sqlite:///{var_dir / 'nuanxin.db'}", "NUANXIN_VAR_DIR": str(var_dir),
+           "NUANXIN_SECRET_KEY": uuid.uuid4().hex}  # fmt: skip
+    subprocess.run([PYTHON, "-m", "core.cli", "init"], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True,
+                   capture_output=True)  # fmt: skip
+    return env
+
+
+@contextmanager
+def running(
+    kind: str, var_dir: Path, model: Optional[str] = None, env: Optional[Dict[str, str]] = None
+) -> Iterator[Stack]:
+    """`project` (this repository's configuration) or `stock` (Rasa's defaults), on free ports."""
+    env = {**(env or prepared_database(var_dir)), **QUIET}
+    files = {"endpoints": PROJECT_ROOT / "endpoints.yml", "credentials": PROJECT_ROOT / "credentials.yml"}
+    if kind == "stock":
+        files = {"endpoints": BENCH / "stock" / "endpoints.yml", "credentials": BENCH / "stock" / "credentials.yml"}
+    config = StackConfig(
+        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(), token=uuid.uuid4().hex,
+        model=model or (project_model() if kind == "project" else stock_model()), log_dir=var_dir / "log",
+        env=env, **files,
+    )  # fmt: skip
+    stack = Stack(config)
+    try:
+        stack.start(timeout_s=600)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def process_group_rss_mib(stack: Stack) -> float:
+    """Resident memory of every process the stack started (each group, children included)."""
+    groups = {s.process.pid for s in stack.services if s.process and s.process.poll() is None}
+    total_kib = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(proc.name)) not in groups:
+                continue
+            status = (proc / "status").read_text()
+        except (OSError, ProcessLookupError):
+            continue
+        total_kib += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total_kib / 1024
+
+
+def rest_url(stack: Stack) -> str:
+    return f"http://localhost:{stack.config.rasa_port}/webhooks/rest/webhook"

@@ -1,0 +1,106 @@
+"""Two Rasa workers and two action servers behind nginx, sharing PostgreSQL and Redis:
+500 messages from 50 riders at once, several at a time from the same rider.
+
+A rider sends in waves: the messages of a wave leave together (40 ms apart),
+the next wave after the first is answered. Messages sent at the same moment
+have no order between them to keep; waves do, and every message is answered
+once, by its own reply, with nothing lost or doubled in the tracker store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Dict, Iterator, List, Tuple
+
+import aiohttp
+import pytest
+import redis
+import sqlalchemy as sa
+
+from bench.common import postgres_schema
+from tests.running import RunningStack, start_scaled_stack
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+SENDERS, MESSAGES, WAVE = 50, 10, 2
+STAGGER_S = 0.04
+CYCLE = [
+    ("你好", "暖新助手"),
+    ("谢谢", "不客气"),
+    ("你是机器人吗", "不是真人"),
+    ("你能干什么", "我能帮您"),
+    ("拜拜 我去送单了", "注意安全"),
+]
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    with postgres_schema() as url:
+        yield from start_scaled_stack(tmp_path_factory, url, REDIS_URL)
+
+
+async def rider(session: aiohttp.ClientSession, url: str, sender: str) -> List[Tuple[int, int, str]]:
+    """The rider's messages in waves of `WAVE` sent at once."""
+
+    async def one(n: int, delay: float) -> Tuple[int, int, str]:
+        await asyncio.sleep(delay)
+        text = CYCLE[n % len(CYCLE)][0]
+        headers = {"X-Conversation-Id": sender}  # as the web app sends it: one rider, one worker
+        async with session.post(url, json={"sender": sender, "message": text}, headers=headers) as response:
+            body = await response.json()
+            return n, response.status, "\n".join(m.get("text", "") for m in body)
+
+    answers: List[Tuple[int, int, str]] = []
+    for first in range(0, MESSAGES, WAVE):
+        wave = range(first, min(first + WAVE, MESSAGES))
+        answers += await asyncio.gather(*(one(n, i * STAGGER_S) for i, n in enumerate(wave)))
+    return answers
+
+
+async def crowd(url: str) -> Dict[str, List[Tuple[int, int, str]]]:
+    senders = [f"crowd-{uuid.uuid4().hex[:8]}" for _ in range(SENDERS)]
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+        results = await asyncio.gather(*(rider(session, url, s) for s in senders))
+    return dict(zip(senders, results, strict=True))
+
+
+def test_every_message_answered_once_in_order_with_nothing_lost_or_doubled(scaled: RunningStack) -> None:
+    url = f"http://localhost:{scaled.config.public_port}/webhooks/rest/webhook"
+    results = asyncio.run(crowd(url))
+    for sender, answers in results.items():
+        for n, status, text in answers:
+            assert status == 200, (sender, n)
+            assert CYCLE[n % len(CYCLE)][1] in text, (sender, n, text)
+
+    engine = sa.create_engine(scaled.database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE 'crowd-%' ORDER BY id")
+        ).all()
+    engine.dispose()
+    turns: Dict[str, List[Tuple[str, List[str]]]] = {s: [] for s in results}
+    for sender, kind, data in rows:
+        event = json.loads(data)
+        if kind == "user":
+            turns[sender].append((event["text"], []))
+        elif kind == "bot" and turns[sender]:
+            turns[sender][-1][1].append(event["text"])
+    expected = {text: reply for text, reply in CYCLE}
+    for sender, sender_turns in turns.items():
+        texts = [text for text, _ in sender_turns]
+        assert len(texts) == MESSAGES, (sender, texts)  # none lost, none doubled
+        for first in range(0, MESSAGES, WAVE):  # waves in order; inside a wave, any order
+            sent = sorted(CYCLE[n % len(CYCLE)][0] for n in range(first, min(first + WAVE, MESSAGES)))
+            assert sorted(texts[first : first + WAVE]) == sent, (sender, texts)
+        for text, bot_lines in sender_turns:  # each message's own answer comes before the next message
+            assert any(expected[text] in line for line in bot_lines), (sender, text, bot_lines)
+
+
+def test_both_workers_took_part(scaled: RunningStack) -> None:
+    for name in ("rasa", "rasa-2"):
+        log = scaled.stack.tail(name, lines=2000)
+        assert "Rasa server is up and running" in log, name
+    assert scaled.config.rasa_workers == 2
