@@ -194,22 +194,44 @@ class Stack:
         if self.config.balanced:
             self.config.render_balancer()
         started = time.monotonic()
-        env = self.config.environment()
         for wave in ([s for s in self.services if not s.starts_last], [s for s in self.services if s.starts_last]):
             for service in wave:
-                log = (self.config.log_dir / f"{service.name}.log").open("ab")
-                service.process = subprocess.Popen(
-                    service.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )  # fmt: skip
-                log.close()
-            pending = list(wave)
-            while pending:
-                self.check_alive()
-                pending = [s for s in pending if not s.is_ready()]
-                if time.monotonic() - started > timeout_s:
-                    raise StackError(f"not ready after {timeout_s:.0f}s: {', '.join(s.name for s in pending)}")
-                time.sleep(0.3)
+                self._launch(service)
+            self._wait_ready(wave, started, timeout_s)
+        return time.monotonic() - started
+
+    def _launch(self, service: Service) -> None:
+        log = (self.config.log_dir / f"{service.name}.log").open("ab")
+        service.process = subprocess.Popen(
+            service.command, cwd=PROJECT_ROOT, env=self.config.environment(), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+
+    def _wait_ready(self, services: List[Service], started: float, timeout_s: float) -> None:
+        pending = list(services)
+        while pending:
+            self.check_alive()
+            pending = [s for s in pending if not s.is_ready()]
+            if time.monotonic() - started > timeout_s:
+                raise StackError(f"not ready after {timeout_s:.0f}s: {', '.join(s.name for s in pending)}")
+            time.sleep(0.3)
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Stop one process the hard way, as a crash would."""
+        service = self.service(name)
+        _signal_group(service, sig)
+        service.process.wait()
+
+    def revive(self, name: str, timeout_s: float = 180) -> float:
+        """Start a stopped process again; returns the seconds until it answered."""
+        service = self.service(name)
+        started = time.monotonic()
+        self._launch(service)
+        self._wait_ready([service], started, timeout_s)
         return time.monotonic() - started
 
     def check_alive(self) -> None:

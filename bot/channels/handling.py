@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.replies import domain_messages, staff_own_conversation
+from bot.stores.tracker_store import TrackerStoreUnavailable
 from core.tickets import PHOTO_PLACEHOLDER
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ async def answer(
     except asyncio.CancelledError:
         logger.warning("handling a %s message from %s was cancelled", channel, sender)
         return domain_messages(agent, "utter_try_again", sender)
-    except Exception:
+    except (Exception, TrackerStoreUnavailable):
         logger.exception("handling a %s message from %s failed", channel, sender)
         return domain_messages(agent, "utter_try_again", sender)
     if collector.messages or await staff_own_conversation(agent, sender):

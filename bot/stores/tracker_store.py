@@ -12,7 +12,8 @@ Rasa's `events` table and adds:
   first, then the window's own events bring the state to where it was);
 - saves that append only the events newer than the stored ones, without
   counting the whole session first as Rasa does;
-- database work on a worker thread, off Rasa's event loop.
+- database work on a worker thread, off Rasa's event loop, retried while the
+  database restarts; if it stays away, `TrackerStoreUnavailable` ends the turn.
 
 The database is TRACKER_DATABASE_URL (default: var/tracker.db next to the
 project database); PostgreSQL in production.
@@ -23,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from typing import Any, Dict, Iterable, List, Optional, Text
+import time
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -36,7 +38,37 @@ from sqlalchemy.orm import sessionmaker
 from core.settings import PROJECT_ROOT
 
 # About ten turns: more than any rule or the memoization policy (4 turns) looks back.
+T = TypeVar("T")
 DEFAULT_WINDOW = 80
+# How long a read or write is retried while the database is away (a restart takes a few seconds).
+RETRY_FOR_S = 20
+TRANSIENT_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError)
+
+
+class TrackerStoreUnavailable(BaseException):
+    """The conversation could not be read or recorded: the turn must not go on.
+
+    A BaseException on purpose. Rasa wraps every tracker store in its
+    FailSafeTrackerStore, which catches `Exception`, logs it, and carries on
+    with an empty in-memory conversation: the rider would be answered while
+    nothing is recorded, or start over with their form and hand-off forgotten.
+    This passes through it to the channel, which asks the rider to try again.
+    """
+
+
+def with_retries(work: Callable[[], T]) -> T:
+    """Run `work`, retrying connection errors with backoff for up to `RETRY_FOR_S`."""
+    deadline, delay = time.monotonic() + RETRY_FOR_S, 0.1
+    while True:
+        try:
+            return work()
+        except TRANSIENT_ERRORS as error:
+            if time.monotonic() > deadline:
+                raise TrackerStoreUnavailable(f"tracker store unavailable: {error}") from error
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
 SQLEvent = SQLTrackerStore.SQLEvent
 snapshots = sa.Table(
     "tracker_snapshots",
@@ -84,7 +116,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     # --- reading ---------------------------------------------------------------
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        events = await asyncio.to_thread(self._window_events, sender_id)
+        events = await asyncio.to_thread(with_retries, lambda: self._window_events(sender_id))
         if not events or self.domain is None:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -111,7 +143,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     # --- writing ---------------------------------------------------------------
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await asyncio.to_thread(self._save, tracker)
+        await asyncio.to_thread(with_retries, lambda: self._save(tracker))
 
     def _save(self, tracker: DialogueStateTracker) -> List[Event]:
         with self.session_scope() as session:

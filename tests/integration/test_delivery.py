@@ -158,9 +158,7 @@ def delivery_process(stack: RunningStack) -> subprocess.Popen:
 
 
 def test_killing_the_delivery_process_loses_nothing_and_sends_nothing_twice(stack: RunningStack) -> None:
-    running = next(s for s in stack.stack.services if s.name == "delivery")
-    os.killpg(running.process.pid, signal.SIGKILL)
-    running.process.wait()
+    stack.stack.kill("delivery")
     services = Services.from_settings(
         Settings.from_env({"DATABASE_URL": stack.database_url, "NUANXIN_SECRET_KEY": "x"})
     )
@@ -178,7 +176,7 @@ def test_killing_the_delivery_process_loses_nothing_and_sends_nothing_twice(stac
         for process in (first, second):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        running.process = delivery_process(stack)  # the stack's own worker, back for the other tests
+        stack.stack.revive("delivery")  # the stack's own worker, back for the other tests
     factory = make_session_factory(make_engine(stack.database_url))
     with factory() as session:
         sent = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "sent"))
