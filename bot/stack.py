@@ -112,13 +112,14 @@ class StackConfig:
         }
 
     def services(self) -> List[Service]:
-        rasa, python = str(VENV_BIN / "rasa"), str(VENV_BIN / "python")
+        python = str(VENV_BIN / "python")
         found = []
         for i, port in enumerate(self.actions_ports()):
             found.append(
                 Service(
                     "actions" if i == 0 else f"actions-{i + 1}",
-                    [rasa, "run", "actions", "--actions", "actions", "--port", str(port)],
+                    # rasa-sdk's own entry point: `rasa run actions` would load all of Rasa first.
+                    [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
                     port,
                     f"http://localhost:{port}/health",
                 )
@@ -129,7 +130,7 @@ class StackConfig:
             found.append(
                 Service(
                     "rasa" if i == 0 else f"rasa-{i + 1}",
-                    [rasa, "run", *api, *serve],
+                    [python, "-m", "bot.rasa_server", "run", *api, *serve],
                     port,
                     f"http://localhost:{port}/status?token={self.token}",
                 )

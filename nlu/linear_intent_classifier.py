@@ -125,18 +125,28 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         if self._weights is None or not messages:
             return messages
-        weighted = self._weigh(_features(messages, len(self._weights["idf"])), self._weights["idf"])
-        logits = weighted @ self._weights["coef"] + self._weights["intercept"]
-        logits -= logits.max(axis=1, keepdims=True)
-        probabilities = np.exp(logits)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
-        # A message without a single known feature carries no evidence: the class
-        # priors in the intercept would make it look like the biggest intent.
-        probabilities[weighted.getnnz(axis=1) == 0] = 1.0 / len(self._classes)
+        idf, coef, intercept = self._weights["idf"], self._weights["coef"], self._weights["intercept"]
+        counts = _features(messages, len(idf))
         limit = int(self._config["ranking_length"]) or len(self._classes)
-        for message, row in zip(messages, probabilities, strict=True):
-            order = np.argsort(-row)[:limit]
-            ranking = [{"name": self._classes[i], "confidence": float(row[i])} for i in order]
+        for row, message in enumerate(messages):
+            # One message is a handful of features: weigh and score them directly,
+            # far cheaper than sparse-matrix products built for whole data sets.
+            start, end = counts.indptr[row], counts.indptr[row + 1]
+            columns, values = counts.indices[start:end], counts.data[start:end].astype(np.float64)
+            if self._config["sublinear_tf"]:
+                values = 1.0 + np.log(values)
+            values *= idf[columns]
+            norm = np.sqrt(values @ values)
+            if norm == 0:
+                # A message without a single known feature carries no evidence: the class
+                # priors in the intercept would make it look like the biggest intent.
+                probabilities = np.full(len(self._classes), 1.0 / len(self._classes))
+            else:
+                logits = (values / norm) @ coef[columns] + intercept
+                probabilities = np.exp(logits - logits.max())
+                probabilities /= probabilities.sum()
+            order = np.argsort(-probabilities)[:limit]
+            ranking = [{"name": self._classes[i], "confidence": float(probabilities[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -2,12 +2,17 @@
 # What the test suite needs beyond .venv: Chromium, and PostgreSQL and Redis running.
 set -euo pipefail
 
-# Chromium for the browser tests, and a Chinese font so its screenshots are legible.
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
-    echo "installing Chromium and a Chinese font for the browser tests"
+# Chromium for the browser tests, a Chinese font so its screenshots are legible,
+# and nginx for the scale-out test (two Rasa workers behind a load balancer).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-zenhei)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} for the test suite"
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then

@@ -34,6 +34,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActiveLoop, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from core.settings import PROJECT_ROOT
 
@@ -102,7 +103,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         url = url or default_url()
         engine_kwargs: Dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
-            engine_kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            engine_kwargs.update(connect_args={"check_same_thread": False, "timeout": 30}, poolclass=QueuePool)
             _ensure_directory(url)
         self.engine = sa.create_engine(url, **engine_kwargs)
         if url.startswith("sqlite"):
