@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy import select
 
-from actions.runtime import entity_value, faq_search, in_thread, latest_intent, latest_text, worker_of
+from actions.runtime import entity_value, faq_search, in_thread, latest_intent, latest_text, read_in_thread, worker_of
 from core import community, faq, workers
 from core.models import FaqEntry
 
@@ -52,7 +52,7 @@ class ActionAnswerFaq(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         chosen = entity_value(tracker, "faq_id")
         if chosen is not None:
-            entry = await in_thread(lambda s: _entry(s, int(chosen)))
+            entry = await read_in_thread(lambda s: _entry(s, int(chosen)))
             if entry:
                 dispatcher.utter_message(response="utter_faq_answer", **entry)
                 return [SlotSet("faq_id", None)]
@@ -90,7 +90,7 @@ class ActionTopicAnswer(Action):
         matches = await faq_search(latest_text(tracker), intent=intent, limit=1)
         if not matches:
             # The worker's words share nothing with the entries: give the intent's first one.
-            matches = await in_thread(lambda s: _first_of_intent(s, intent))
+            matches = await read_in_thread(lambda s: _first_of_intent(s, intent))
         if matches:
             best = matches[0]
             dispatcher.utter_message(response="utter_faq_answer", question=best.question, answer=best.answer)

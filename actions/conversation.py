@@ -9,7 +9,7 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, FollowupActio
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import faq_search, in_thread, latest_text, reset, worker_of
+from actions.runtime import faq_search, latest_text, read_in_thread, reset, worker_of
 from core import faq, topics, workers
 
 # Intents never offered as a button: they are not things a worker wants done.
@@ -43,7 +43,7 @@ class ActionSessionStart(Action):
                 events.append(SlotSet(slot, tracker.get_slot(slot)))
         if not tracker.get_slot("district"):
             worker = worker_of(tracker)
-            district = await in_thread(lambda s: workers.remembered_district(s, worker))
+            district = await read_in_thread(lambda s: workers.remembered_district(s, worker))
             if district:
                 events.append(SlotSet("district", district))
         events.append(ActionExecuted("action_listen"))
@@ -87,7 +87,7 @@ class ActionHandleFallback(Action):
             return [SlotSet("ticket_intent", "request_human"), FollowupAction("action_start_ticket")]
         ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
         ranked = [name for name in ranking if name not in NOT_OFFERED]
-        choices = await in_thread(lambda s: topics.clarification_choices(s, ranked, limit=3))
+        choices = await read_in_thread(lambda s: topics.clarification_choices(s, ranked, limit=3))
         buttons = [{"title": t.label, "payload": f"/{t.intent}"} for t in choices]
         buttons += [
             {"title": m.question, "payload": f'/faq{{"faq_id": {m.entry_id}}}'}

@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import entity_value, in_thread, reset, services, skip_cleared, worker_of
+from actions.runtime import entity_value, in_thread, read_in_thread, reset, services, skip_cleared, worker_of
 from core import enrolments, programmes, validation
 from core.models import Programme
 
@@ -24,7 +24,7 @@ ENROLMENT_SLOTS = ("enrol_consent", "participant_name", "contact_phone")
 async def _programme(programme_id: Any) -> Optional[Programme]:
     if programme_id is None:
         return None
-    return await in_thread(lambda s: s.get(Programme, int(programme_id)))
+    return await read_in_thread(lambda s: s.get(Programme, int(programme_id)))
 
 
 class ActionStartEnrolment(Action):
@@ -197,7 +197,7 @@ async def list_enrolments(dispatcher: CollectingDispatcher, worker: Any) -> None
             )
         return rows
 
-    rows = await in_thread(load)
+    rows = await read_in_thread(load)
     if not rows:
         dispatcher.utter_message(response="utter_my_enrolments_none")
         return

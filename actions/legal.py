@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import in_thread, latest_intent, worker_of
+from actions.runtime import in_thread, latest_intent, read_in_thread, worker_of
 from core import geo, legal, workers
 
 
@@ -45,7 +45,7 @@ class ActionLegalGuide(Action):
                 aid_point_fields(point) if point else None,
             )
 
-        guide, point = await in_thread(load)
+        guide, point = await read_in_thread(load)
         if guide:
             dispatcher.utter_message(response="utter_legal_guide", **guide)
         if point:

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import in_thread, services, skip_cleared, worker_of
+from actions.runtime import in_thread, read_in_thread, services, skip_cleared, worker_of
 from core import gazetteer, programmes, validation, workers
 
 CHILD_AGE_RANGE = (3, 16)
@@ -37,7 +37,7 @@ class ValidateChildcareForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "")
-        district = await in_thread(lambda s: gazetteer.district_named(s, text))
+        district = await read_in_thread(lambda s: gazetteer.district_named(s, text))
         if district is None:
             dispatcher.utter_message(response="utter_invalid_district")
             return {"district_text": None}
@@ -110,7 +110,7 @@ class ActionListTraining(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         district: Optional[str] = tracker.get_slot("district")
         today = services().clock.today()
-        views = await in_thread(lambda s: programmes.upcoming_training(s, today, district))
+        views = await read_in_thread(lambda s: programmes.upcoming_training(s, today, district))
         if not views:
             dispatcher.utter_message(response="utter_training_none")
             return []

@@ -31,6 +31,11 @@ async def in_thread(work: Callable[[Session], T]) -> T:
     return await asyncio.to_thread(services().transaction, work)
 
 
+async def read_in_thread(work: Callable[[Session], T]) -> T:
+    """Run `work(session)`, a lookup that writes nothing, on a worker thread."""
+    return await asyncio.to_thread(services().read, work)
+
+
 async def faq_search(text: str, intent: Optional[str] = None, limit: int = 3) -> List[FaqMatch]:
     """FAQ entries for a question, from the index the retriever keeps fresh."""
     return await asyncio.to_thread(services().faq.search, text, limit, intent)

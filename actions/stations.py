@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy import select
 
-from actions.runtime import in_thread, reset, services, skip_cleared, worker_of
+from actions.runtime import in_thread, read_in_thread, reset, services, skip_cleared, worker_of
 from core import gazetteer, geo, places, vocabulary, workers
 from core.models import Place
 from core.opening_hours import OpeningHours, OpeningHoursError
@@ -47,7 +47,7 @@ class ValidateStationForm(FormValidationAction):
         text = str(value or "")
         if tracker.get_slot("latitude") is not None and tracker.get_slot("longitude") is not None:
             return {"location_text": text}  # a shared location: the coordinates say it all
-        location = await in_thread(lambda s: gazetteer.resolve(s, text))
+        location = await read_in_thread(lambda s: gazetteer.resolve(s, text))
         if location is None:
             dispatcher.utter_message(response="utter_location_unknown", location_text=text[:20])
             return {"location_text": None}

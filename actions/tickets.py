@@ -16,6 +16,7 @@ from actions.runtime import (
     in_thread,
     latest_intent,
     latest_text,
+    read_in_thread,
     reset,
     services,
     skip_cleared,
@@ -110,7 +111,7 @@ class ValidateTicketForm(FormValidationAction):
         if not text:
             dispatcher.utter_message(response="utter_ask_ticket_place")
             return {"ticket_place": None}
-        location = await in_thread(lambda s: gazetteer.resolve(s, text))
+        location = await read_in_thread(lambda s: gazetteer.resolve(s, text))
         return {"ticket_place": text, "district": location.district if location else tracker.get_slot("district")}
 
 
@@ -284,7 +285,7 @@ class ActionCheckTickets(Action):
                 for t in found
             ]
 
-        rows = await in_thread(load)
+        rows = await read_in_thread(load)
         if rows is None:
             dispatcher.utter_message(response="utter_ticket_not_found", number=number)
         elif not rows:

@@ -76,7 +76,8 @@ async def play(url: str, scripts: List[Script], concurrency: int, total: int) ->
                     return
                 started = time.perf_counter()
                 try:
-                    async with session.post(url, json={"sender": sender, "message": text}) as response:
+                    payload, headers = {"sender": sender, "message": text}, {"X-Conversation-Id": sender}
+                    async with session.post(url, json=payload, headers=headers) as response:
                         body = await response.json()
                         if response.status != 200 or not body:
                             failures += 1

@@ -47,8 +47,10 @@ def stock_model() -> str:
     return str(target)
 
 
-def prepared_database(var_dir: Path) -> Dict[str, str]:
-    env = {"DATABASE_URL": f"sqlite:///{var_dir / 'nuanxin.db'}", "NUANXIN_VAR_DIR": str(var_dir),
+def prepared_database(var_dir: Path, database_url: Optional[str] = None) -> Dict[str, str]:
+    """The environment of a stack whose database (SQLite under `var_dir` by default) is migrated and loaded."""
+    database_url = database_url or f"sqlite:///{var_dir / 'nuanxin.db'}"
+    env = {"DATABASE_URL": database_url, "NUANXIN_VAR_DIR": str(var_dir),
            "NUANXIN_SECRET_KEY": uuid.uuid4().hex}  # fmt: skip
     subprocess.run([PYTHON, "-m", "core.cli", "init"], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True,
                    capture_output=True)  # fmt: skip
@@ -57,17 +59,25 @@ def prepared_database(var_dir: Path) -> Dict[str, str]:
 
 @contextmanager
 def running(
-    kind: str, var_dir: Path, model: Optional[str] = None, env: Optional[Dict[str, str]] = None
+    kind: str, var_dir: Path, model: Optional[str] = None, env: Optional[Dict[str, str]] = None, workers: int = 1
 ) -> Iterator[Stack]:
-    """`project` (this repository's configuration) or `stock` (Rasa's defaults), on free ports."""
+    """`project` (this repository's configuration) or `stock` (Rasa's defaults), on free ports.
+
+    With several workers, nginx balances them (the production mode); `env`
+    must then name a shared tracker database and REDIS_URL.
+    """
     env = {**(env or prepared_database(var_dir)), **QUIET}
     files = {"endpoints": PROJECT_ROOT / "endpoints.yml", "credentials": PROJECT_ROOT / "credentials.yml"}
     if kind == "stock":
         files = {"endpoints": BENCH / "stock" / "endpoints.yml", "credentials": BENCH / "stock" / "credentials.yml"}
+    balanced = {}
+    if workers > 1:
+        balanced = {"rasa_workers": workers, "actions_workers": workers, "public_port": free_port(),
+                    "internal_port": free_port()}  # fmt: skip
     config = StackConfig(
         rasa_port=free_port(), actions_port=free_port(), web_port=free_port(), token=uuid.uuid4().hex,
         model=model or (project_model() if kind == "project" else stock_model()), log_dir=var_dir / "log",
-        env=env, **files,
+        env=env, **files, **balanced,
     )  # fmt: skip
     stack = Stack(config)
     try:
@@ -95,4 +105,6 @@ def process_group_rss_mib(stack: Stack) -> float:
 
 
 def rest_url(stack: Stack) -> str:
-    return f"http://localhost:{stack.config.rasa_port}/webhooks/rest/webhook"
+    """The REST webhook: through nginx when the stack is balanced, else Rasa's own port."""
+    port = stack.config.public_port if stack.config.rasa_workers > 1 else stack.config.rasa_port
+    return f"http://localhost:{port}/webhooks/rest/webhook"

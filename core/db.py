@@ -42,16 +42,35 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "nuanxin_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    """Take SQLite's write lock at BEGIN.
+    """Take SQLite's write lock at BEGIN, unless the transaction only reads.
 
     A deferred transaction that reads, then writes (count the places left, then
     book one) fails with "database is locked" when another writer went first;
-    an immediate one waits its turn, so read-check-write is atomic.
+    an immediate one waits its turn, so read-check-write is atomic. Lookups
+    (stations, legal guides, FAQ) never write, and in WAL mode a deferred
+    transaction reads beside the writer instead of queueing behind it.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
-    """Sessions that keep loaded values readable after commit."""
-    return sessionmaker(engine, future=True, expire_on_commit=False)
+def make_session_factory(engine: Engine, read_only: bool = False) -> sessionmaker:
+    """Sessions that keep loaded values readable after commit.
+
+    `read_only` ones never take SQLite's write lock, and refuse to flush a
+    change rather than write it without the lock or drop it silently.
+    """
+    if not read_only:
+        return sessionmaker(engine, future=True, expire_on_commit=False)
+    factory = sessionmaker(engine.execution_options(**{READ_ONLY: True}), future=True, expire_on_commit=False)
+    event.listen(factory, "before_flush", _refuse_changes)
+    return factory
+
+
+def _refuse_changes(session: Any, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only transaction changed data")

@@ -24,6 +24,7 @@ class Services:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker
+    read_session_factory: sessionmaker
     clock: Clock
     faq: FaqRetriever
 
@@ -31,11 +32,20 @@ class Services:
     def from_settings(cls, settings: Settings) -> Services:
         engine = make_engine(settings.database_url)
         factory = make_session_factory(engine)
-        return cls(settings, engine, factory, Clock.for_zone(settings.timezone), FaqRetriever(factory))
+        reader = make_session_factory(engine, read_only=True)
+        return cls(settings, engine, factory, reader, Clock.for_zone(settings.timezone), FaqRetriever(reader))
 
     def transaction(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction: committed if it returns, rolled back if it raises."""
         with self.session_factory.begin() as session:
+            return work(session)
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        """Run `work`, which only reads, in a transaction that takes no write lock.
+
+        A change made inside it is an error, not silently dropped or written.
+        """
+        with self.read_session_factory.begin() as session:
             return work(session)
 
     def close(self) -> None:
