@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.rasa_server import apply_fixes
 
@@ -30,3 +33,22 @@ def test_an_invalid_answer_fails_as_with_stock_rasa(action: RemoteAction, answer
         action._validate_action_result(answer)
     assert ours.value.message.startswith(stock.value.message)
     assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_an_endpoint_keeps_one_open_session_per_event_loop() -> None:
+    apply_fixes()
+    endpoint = EndpointConfig("http://localhost:1/webhook")
+
+    async def twice() -> tuple:
+        async with endpoint.session() as first:
+            pass
+        async with endpoint.session() as second:
+            pass
+        still_open = not second.closed
+        await second.close()
+        return first, second, still_open
+
+    first, second, still_open = asyncio.run(twice())
+    assert first is second and still_open
+    third, _, _ = asyncio.run(twice())  # a new loop gets its own session
+    assert third is not first
