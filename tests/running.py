@@ -108,18 +108,7 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory, fakes: Fakes) -> Itera
         "WECHAT_AES_KEY": WECHAT_AES_KEY,
         "WECHAT_API_URL": fakes.wechat_url,
     }
-    subprocess.run([PYTHON, "-m", "core.cli", "init"], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True)
-    config = StackConfig(
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        web_port=free_port(),
-        token=uuid.uuid4().hex,
-        model=current_model(),
-        log_dir=var_dir / "log",
-        env=env,
-    )
-    with Stack(config) as running:
-        yield RunningStack(config, running, var_dir, database_url)
+    yield from _run(var_dir, env)
 
 
 def staff_reply(stack: RunningStack, sender: str, text: str, key: str) -> str:
@@ -151,20 +140,17 @@ def start_scaled_stack(
         "NUANXIN_VAR_DIR": str(var_dir),
         "NUANXIN_SECRET_KEY": "scaled-secret",
     }
+    balanced = {"rasa_workers": workers, "actions_workers": workers, "public_port": free_port(),
+                "internal_port": free_port()}  # fmt: skip
+    yield from _run(var_dir, env, **balanced)
+
+
+def _run(var_dir: Path, env: Dict[str, str], **extra: Any) -> Iterator[RunningStack]:
+    """Migrate and load the database named in `env`, then run a stack on free ports until the caller is done."""
     subprocess.run([PYTHON, "-m", "core.cli", "init"], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True)
-    base = free_port()
     config = StackConfig(
-        rasa_port=base,
-        actions_port=free_port(),
-        web_port=free_port(),
-        token=uuid.uuid4().hex,
-        model=current_model(),
-        log_dir=var_dir / "log",
-        env=env,
-        rasa_workers=workers,
-        actions_workers=workers,
-        public_port=free_port(),
-        internal_port=free_port(),
-    )
+        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(), token=uuid.uuid4().hex,
+        model=current_model(), log_dir=var_dir / "log", env=env, **extra,
+    )  # fmt: skip
     with Stack(config) as running:
-        yield RunningStack(config, running, var_dir, database_url)
+        yield RunningStack(config, running, var_dir, env["DATABASE_URL"])

@@ -77,14 +77,21 @@ class RestInput(RasaRestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            refused = self.refusal(request)
+            if refused is not None:
+                return refused
             try:
                 body = parse_body(request)
             except BadRequest as error:
-                logger.info("rejected rest request: %s", error)
+                logger.info("rejected %s request: %s", self.name(), error)
                 return response.json({"error": str(error)}, status=400)
             return response.json(await self.handle(request, on_new_message, **body))
 
         return webhook
+
+    def refusal(self, request: Request) -> Optional[HTTPResponse]:
+        """The answer to a post this channel does not accept at all; None lets it through."""
+        return None
 
     async def handle(
         self,

@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import InputChannel
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import BadRequest, RestInput, parse_body
+from bot.channels.rest import RestInput
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,23 +44,9 @@ class WebChatInput(RestInput):
         secret = (credentials or {}).get("secret") or Settings.from_env().secret_key
         return cls(secret)
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            given = request.headers.get(SIGNATURE_HEADER, "")
-            if not hmac.compare_digest(sign(self._secret, request.body or b""), given):
-                logger.warning("refused a web chat post without a valid signature")
-                return response.json({"error": "signature missing or wrong"}, status=403)
-            try:
-                body = parse_body(request)
-            except BadRequest as error:
-                return response.json({"error": str(error)}, status=400)
-            return response.json(await self.handle(request, on_new_message, **body))
-
-        return webhook
+    def refusal(self, request: Request) -> Optional[HTTPResponse]:
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        if hmac.compare_digest(sign(self._secret, request.body or b""), given):
+            return None
+        logger.warning("refused a web chat post without a valid signature")
+        return response.json({"error": "signature missing or wrong"}, status=403)

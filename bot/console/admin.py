@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy import delete, select
 
 from bot.console.auth import current_user, require_admin
-from bot.web.database import in_transaction
+from bot.web.database import in_transaction, read_in_transaction
 from core import staff
 from core.content import csv_io
 from core.content.loader import district_names
@@ -32,7 +32,7 @@ async def export_table(request: web.Request) -> web.Response:
     if spec is None:
         raise web.HTTPNotFound(text="no such table")
     out = io.StringIO()
-    await in_transaction(request, lambda s: csv_io.export_table(s, spec, out))
+    await read_in_transaction(request, lambda s: csv_io.export_table(s, spec, out))
     return web.Response(
         body=b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"),
         content_type="text/csv",
@@ -62,7 +62,7 @@ async def import_table(request: web.Request) -> web.Response:
 
 async def users_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     require_admin(request)
-    users = await in_transaction(request, lambda s: list(s.scalars(select(StaffUser).order_by(StaffUser.id))))
+    users = await read_in_transaction(request, lambda s: list(s.scalars(select(StaffUser).order_by(StaffUser.id))))
     context = {"users": users, "districts": district_names(), "error": error, "roles": staff.ROLES}
     return aiohttp_jinja2.render_template("users.html", request, context, status=status)
 
@@ -108,7 +108,8 @@ async def toggle_user(request: web.Request) -> web.Response:
 
 async def canned_page(request: web.Request) -> web.Response:
     current_user(request)
-    replies = await in_transaction(request, lambda s: list(s.scalars(select(CannedReply).order_by(CannedReply.title))))
+    by_title = select(CannedReply).order_by(CannedReply.title)
+    replies = await read_in_transaction(request, lambda s: list(s.scalars(by_title)))
     return aiohttp_jinja2.render_template("canned.html", request, {"replies": replies})
 
 

@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.web.database import in_transaction
+from bot.web.database import in_transaction, read_in_transaction
 from bot.web.keys import SERVICES
 from core import staff
 from core.models import StaffUser
@@ -39,7 +39,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         return await handler(request)
     services = request.config_dict[SERVICES]
     token = request.cookies.get(SESSION_COOKIE)
-    found = await in_transaction(request, lambda s: staff.session_user(s, token, services.clock.utc()))
+    found = await read_in_transaction(request, lambda s: staff.session_user(s, token, services.clock.utc()))
     if found is None:
         if request.method == "GET" and "text/event-stream" not in request.headers.get("Accept", ""):
             raise web.HTTPSeeOther(f"/console/login?next={request.path}")

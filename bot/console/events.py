@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.console.auth import current_user
 from bot.web import sse
-from bot.web.database import in_transaction
+from bot.web.database import read_in_transaction
 from core import privacy, topics
 from core.models import Ticket
 from core.ticket_queue import in_scope
@@ -38,7 +38,7 @@ async def ticket_events(request: web.Request) -> web.StreamResponse:
                 for t in session.scalars(query)
             ]
 
-        return await in_transaction(request, load)
+        return await read_in_transaction(request, load)
 
     return await sse.stream(request, fetch, sse.last_event_id(request))
 

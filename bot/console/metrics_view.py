@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.console.auth import current_user
 from bot.console.charts import bar_chart, line_chart
-from bot.web.database import in_transaction
+from bot.web.database import read_in_transaction
 from bot.web.keys import SERVICES
 from core import metrics, topics
 
@@ -38,7 +38,7 @@ async def metrics_page(request: web.Request) -> web.Response:
             "labels": labels,
         }
 
-    context = await in_transaction(request, load)
+    context = await read_in_transaction(request, load)
     context.update(days=days, periods=list(PERIODS))
     return aiohttp_jinja2.render_template("metrics.html", request, context)
 

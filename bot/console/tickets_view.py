@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any, Dict
+from datetime import datetime
+from typing import Any, Callable, Dict
 
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.console.auth import current_user
-from bot.web.database import in_transaction
+from bot.web.database import in_transaction, read_in_transaction
 from bot.web.keys import SERVICES
 from core import outbox, ticket_queue, tickets, topics
 from core.content.loader import district_names
@@ -39,7 +41,7 @@ async def queue(request: web.Request) -> web.Response:
             "last_id": session.scalar(select(Ticket.id).order_by(Ticket.id.desc()).limit(1)) or 0,
         }
 
-    context = await in_transaction(request, load)
+    context = await read_in_transaction(request, load)
     context.update(filters=filters, districts=district_names(), states=STATES)
     return aiohttp_jinja2.render_template("queue.html", request, context)
 
@@ -106,35 +108,32 @@ def _back(request: web.Request) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"/console/tickets/{request.match_info['ticket_id']}")
 
 
+StaffAction = Callable[[Session, Ticket, StaffUser, datetime], Any]
+
+
+async def _act_on_ticket(request: web.Request, action: StaffAction) -> None:
+    """`action` on the URL's ticket (404 outside the member's scope), by the logged-in member, in one transaction."""
+    user, now = current_user(request), request.config_dict[SERVICES].clock.utc()
+    await in_transaction(request, lambda s: action(s, _ticket_or_404(s, request), s.get(StaffUser, user.id), now))
+
+
 async def reply(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     text, key = str(form.get("text", "")), str(form.get("request_key", "")) or secrets.token_urlsafe(12)
-    user, now = current_user(request), request.config_dict[SERVICES].clock.utc()
-
-    def write(session: Any) -> None:
-        ticket = _ticket_or_404(session, request)
-        tickets.reply(session, ticket, session.get(StaffUser, user.id), text, now, key)
-
-    await in_transaction(request, write)
+    await _act_on_ticket(request, lambda s, ticket, user, now: tickets.reply(s, ticket, user, text, now, key))
     raise _back(request)
 
 
 async def note(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    user, now = current_user(request), request.config_dict[SERVICES].clock.utc()
     text = str(form.get("text", "")).strip()
     if text:
-        await in_transaction(
-            request, lambda s: tickets.note(s, _ticket_or_404(s, request), s.get(StaffUser, user.id), text, now)
-        )
+        await _act_on_ticket(request, lambda s, ticket, user, now: tickets.note(s, ticket, user, text, now))
     raise _back(request)
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
-    user, now = current_user(request), request.config_dict[SERVICES].clock.utc()
-    await in_transaction(
-        request, lambda s: tickets.claim(s, _ticket_or_404(s, request), s.get(StaffUser, user.id), now)
-    )
+    await _act_on_ticket(request, tickets.claim)
     raise _back(request)
 
 
@@ -143,21 +142,15 @@ async def transfer(request: web.Request) -> web.StreamResponse:
     district = str(form.get("district", ""))
     if district not in district_names():
         raise web.HTTPBadRequest(text="unknown district")
-    user, now = current_user(request), request.config_dict[SERVICES].clock.utc()
-    await in_transaction(
-        request,
-        lambda s: tickets.transfer(s, _ticket_or_404(s, request), s.get(StaffUser, user.id), district, now),
-    )
+    await _act_on_ticket(request, lambda s, ticket, user, now: tickets.transfer(s, ticket, user, district, now))
+    user = current_user(request)
     if user.role != "admin" and user.district != district:
         raise web.HTTPSeeOther("/console/")  # the ticket has left this member's scope
     raise _back(request)
 
 
 async def resolve(request: web.Request) -> web.StreamResponse:
-    user, now = current_user(request), request.config_dict[SERVICES].clock.utc()
-    await in_transaction(
-        request, lambda s: tickets.resolve(s, _ticket_or_404(s, request), s.get(StaffUser, user.id), now)
-    )
+    await _act_on_ticket(request, tickets.resolve)
     raise _back(request)
 
 
@@ -186,7 +179,7 @@ async def attachment(request: web.Request) -> web.Response:
         return found
 
     try:
-        found = await in_transaction(request, load)
+        found = await read_in_transaction(request, load)
     except tickets.TicketError:
         raise web.HTTPForbidden() from None
     # Served as an image only, never as something the browser would run.

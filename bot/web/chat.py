@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.channels.handling import PHOTO_TEXT
 from bot.channels.webchat import SIGNATURE_HEADER, sign
 from bot.web import identity, replies
-from bot.web.database import in_transaction
+from bot.web.database import in_transaction, read_in_transaction
 from bot.web.keys import HTTP_CLIENT, SERVICES
 from core import outbox, tickets
 from core.settings import Settings
@@ -130,7 +130,7 @@ class ChatHandler:
             for e in events
             if e.get("event") in ("user", "bot") and e.get("text") and not str(e.get("text")).startswith("/")
         ][-HISTORY_EVENTS:]  # fmt: skip
-        last = await in_transaction(request, lambda s: outbox.last_reply_id(s, CHANNEL, conversation_id))
+        last = await read_in_transaction(request, lambda s: outbox.last_reply_id(s, CHANNEL, conversation_id))
         return web.json_response({"messages": lines, "last_reply_id": last})
 
     async def events(self, request: web.Request) -> web.StreamResponse:

@@ -14,7 +14,7 @@ from typing import Any, List
 from aiohttp import web
 
 from bot.web import sse
-from bot.web.database import in_transaction
+from bot.web.database import read_in_transaction
 from bot.web.keys import SERVICES
 from core import outbox
 
@@ -31,7 +31,7 @@ async def conversation_replies(request: web.Request) -> web.Response:
         raise web.HTTPUnauthorized(text="a valid token is required")
     sender = request.match_info["sender"]
     after = sse.last_event_id(request)
-    rows = await in_transaction(request, lambda s: outbox.replies_after(s, "rest", sender, after))
+    rows = await read_in_transaction(request, lambda s: outbox.replies_after(s, "rest", sender, after))
     return web.json_response([{"id": i, **data} for i, _, data in _events(rows)])
 
 
@@ -39,7 +39,7 @@ async def stream(request: web.Request, channel: str, recipient: str) -> web.Stre
     """Server-sent events of a conversation's queued replies, from the client's last seen id."""
 
     async def fetch(after: int) -> List[sse.Event]:
-        return _events(await in_transaction(request, lambda s: outbox.replies_after(s, channel, recipient, after)))
+        return _events(await read_in_transaction(request, lambda s: outbox.replies_after(s, channel, recipient, after)))
 
     return await sse.stream(request, fetch, sse.last_event_id(request))
 

@@ -37,8 +37,8 @@ async def stream(
                 await response.write(b": keep-alive\n\n")
                 quiet_since = time.monotonic()
             await asyncio.sleep(POLL_S)
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
+    except ConnectionResetError:
+        pass  # the client went away; a cancelled handler (shutdown) propagates
     return response
 
 
