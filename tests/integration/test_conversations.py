@@ -276,6 +276,26 @@ def test_progress_lists_only_the_workers_own_tickets(stack: RunningStack) -> Non
     assert "没有找到" in stack.texts(other, f"查一下{number}的进度")
 
 
+def test_a_new_session_keeps_the_district_the_tickets_and_a_hand_over(stack: RunningStack) -> None:
+    """Sessions expire (domain: 120 minutes); what the worker relies on lives in the database."""
+    who = sender("session")
+    assert "屯留区法律援助中心" in stack.texts(who, "公司不给交社保咋办") + stack.texts(who, "屯留")
+    stack.say(who, "建议驿站冬天多备点热水")
+    stack.say(who, "/session_start")  # what Rasa does when the session has expired
+    assert "屯留区法律援助中心" in stack.texts(who, "站点拖了我两个月工资不给")
+    assert "CZ-" in stack.texts(who, "我反映的问题怎么样了")
+
+    handed = sender("session-handoff")
+    stack.say(handed, "转人工")
+    stack.say(handed, "押金一直不退")
+    stack.say(handed, "/session_start")
+    assert stack.say(handed, "还在吗") == []  # staff still own the conversation
+    with session_of(stack)() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == handed)).one()
+        lines = session.scalars(select(TicketMessage.text).where(TicketMessage.ticket_id == ticket.id)).all()
+        assert "还在吗" in lines
+
+
 def test_a_location_shared_when_asked_for_answers_the_question(stack: RunningStack) -> None:
     who = sender("asked")
     assert "您现在在哪儿" in stack.texts(who, "想找个地方歇歇脚")
