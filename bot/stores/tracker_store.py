@@ -1,4 +1,4 @@
-"""Rasa's SQL tracker store, read_in_transaction only the recent part of a long conversation.
+"""Rasa's SQL tracker store, reading only the recent part of a long conversation.
 
 Rasa rebuilds a conversation from every event of its session on each message,
 and its policies walk all of them, so a reply costs more the longer a worker
@@ -78,7 +78,7 @@ snapshots = sa.Table(
     sa.Column("last_timestamp", sa.Float, nullable=False),
     sa.Column("state", sa.Text, nullable=False),
 )
-# Rasa indexes sender_id alone; read_in_transaction the newest events of one sender needs both.
+# Rasa indexes sender_id alone; reading the newest events of one sender needs both.
 sender_and_id = sa.Index("ix_events_sender_id_id", SQLEvent.sender_id, SQLEvent.id)
 sender_and_type = sa.Index("ix_events_sender_id_type_name_id", SQLEvent.sender_id, SQLEvent.type_name, SQLEvent.id)
 
@@ -114,7 +114,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         self.window = int(window)
 
-    # --- read_in_transaction ---------------------------------------------------------------
+    # --- reading ---------------------------------------------------------------
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         events = await asyncio.to_thread(with_retries, lambda: self._window_events(sender_id))

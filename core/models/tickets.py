@@ -1,0 +1,199 @@
+"""Requests handed to staff (接诉即办), their messages, attachments, audit trail and outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+
+from core.models.base import Base, utcnow
+
+
+class Ticket(Base):
+    """One request from one worker, tracked from new to closed against its deadlines."""
+
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), nullable=False, unique=True)
+    category = Column(String(40), nullable=False)
+    sla_class = Column(String(10), nullable=False)
+    district = Column(String(20), nullable=False)
+    channel = Column(String(20), nullable=False)
+    sender_id = Column(String(100), nullable=False)
+    state = Column(String(10), nullable=False, default="new")
+    description = Column(Text, nullable=False)
+    place_text = Column(String(200), nullable=False, default="")
+    lat = Column(Float, nullable=True)
+    lon = Column(Float, nullable=True)
+    handoff_active = Column(Boolean, nullable=False, default=False)
+    claimed_by = Column(ForeignKey("staff_users.id"), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    respond_by = Column(DateTime, nullable=False)
+    resolve_by = Column(DateTime, nullable=False)
+    answered_at = Column(DateTime, nullable=True)
+    resolved_at = Column(DateTime, nullable=True)
+    closed_at = Column(DateTime, nullable=True)
+    last_worker_message_at = Column(DateTime, nullable=True)
+    reopened_count = Column(Integer, nullable=False, default=0)
+    rating = Column(Integer, nullable=True)
+    rated_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_tickets_worker", "channel", "sender_id"),
+        Index("ix_tickets_state_respond_by", "state", "respond_by"),
+        Index("ix_tickets_district_state", "district", "state"),
+    )
+
+
+class TicketMessage(Base):
+    """A line of the ticket's conversation: the worker, staff, the system, or an internal note."""
+
+    __tablename__ = "ticket_messages"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    author = Column(String(10), nullable=False)
+    staff_id = Column(ForeignKey("staff_users.id"), nullable=True)
+    text = Column(Text, nullable=False, default="")
+    attachment_id = Column(ForeignKey("attachments.id"), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Attachment(Base):
+    """A photo sent with a report; kept in the database so a backup holds everything."""
+
+    __tablename__ = "attachments"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(ForeignKey("tickets.id", ondelete="CASCADE"), nullable=True, index=True)
+    channel = Column(String(20), nullable=False)
+    sender_id = Column(String(100), nullable=False)
+    content_type = Column(String(40), nullable=False)
+    filename = Column(String(100), nullable=False, default="")
+    data = Column(LargeBinary, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what, when: every ticket transition and every full view of personal data."""
+
+    __tablename__ = "audit_events"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    actor = Column(String(60), nullable=False)
+    action = Column(String(30), nullable=False)
+    ticket_id = Column(ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True, index=True)
+    detail = Column(Text, nullable=False, default="")
+
+
+class OutboxMessage(Base):
+    """A message to a worker, written in the same transaction as the change that causes it.
+
+    The delivery worker sends pending rows through the worker's channel and marks
+    them sent; `key` is unique, so the same reply is never queued twice.
+    """
+
+    __tablename__ = "outbox"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(80), nullable=False, unique=True)
+    ticket_id = Column(ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True, index=True)
+    channel = Column(String(20), nullable=False)
+    recipient = Column(String(100), nullable=False)
+    payload = Column(Text, nullable=False)
+    state = Column(String(10), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
+    last_error = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime, nullable=True)
+    recorded_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+
+class TicketCounter(Base):
+    """The last ticket number given out on a day (numbers restart daily)."""
+
+    __tablename__ = "ticket_counters"
+
+    day = Column(Date, primary_key=True)
+    last = Column(Integer, nullable=False, default=0)
+
+
+class StaffUser(Base):
+    """A staff member or admin of the console; staff see only their district."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(40), nullable=False, unique=True)
+    display_name = Column(String(40), nullable=False)
+    password_hash = Column(String(200), nullable=False)
+    role = Column(String(10), nullable=False)
+    district = Column(String(20), nullable=True)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class StaffSession(Base):
+    """A server-side console session; the cookie holds only a random token."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    user_id = Column(ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+
+
+class CannedReply(Base):
+    """A reply staff insert with one click."""
+
+    __tablename__ = "canned_replies"
+
+    id = Column(Integer, primary_key=True)
+    title = Column(String(40), nullable=False)
+    text = Column(Text, nullable=False)
+
+
+class QueuedReply(Base):
+    """A message waiting in a web-chat or REST conversation's queue, read live by the page.
+
+    Written in the same transaction that marks its outbox row sent, with the
+    outbox key as its own unique key: a reply lands in the queue exactly once.
+    """
+
+    __tablename__ = "reply_queue"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(80), nullable=False, unique=True)
+    channel = Column(String(20), nullable=False)
+    recipient = Column(String(100), nullable=False)
+    payload = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_reply_queue_conversation", "channel", "recipient", "id"),)
+
+
+class InboundMessage(Base):
+    """A message id a channel delivered, so a redelivered or replayed one is handled once."""
+
+    __tablename__ = "inbound_messages"
+
+    channel = Column(String(20), primary_key=True)
+    external_id = Column(String(100), primary_key=True)
+    received_at = Column(DateTime, nullable=False, default=utcnow, index=True)
