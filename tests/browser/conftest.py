@@ -23,8 +23,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for the browser tests; gone after them, because Playwright's sync API
+    keeps an event loop running in the main thread while it lives, which breaks every later
+    test that starts a loop of its own."""
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     assert Path(executable).exists(), "Chromium is missing: scripts/test_services.sh installs it"
     with sync_playwright() as playwright:
