@@ -75,7 +75,7 @@ def running(
         balanced = {"rasa_workers": workers, "actions_workers": workers, "public_port": free_port(),
                     "internal_port": free_port()}  # fmt: skip
     config = StackConfig(
-        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(), token=uuid.uuid4().hex,
+        rasa_port=free_port(workers), actions_port=free_port(workers), web_port=free_port(), token=uuid.uuid4().hex,
         model=model or (project_model() if kind == "project" else stock_model()), log_dir=var_dir / "log",
         env=env, **files, **balanced,
     )  # fmt: skip

@@ -126,7 +126,12 @@ class StackConfig:
             )
         serve = ["--credentials", str(self.credentials), "--endpoints", str(self.endpoints), "--model", self.model]
         for i, port in enumerate(self.rasa_ports()):
-            api = ["--enable-api", "--auth-token", self.token, "--port", str(port)]
+            api = [
+                "--enable-api",
+                f"--auth-token={self.token}",  # "=": a token may start with "-"
+                "--port",
+                str(port),
+            ]
             found.append(
                 Service(
                     "rasa" if i == 0 else f"rasa-{i + 1}",
@@ -281,10 +286,15 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(consecutive: int = 1) -> int:
+    """A port the system calls free, and free too are the `consecutive - 1` after it
+    (several Rasa workers listen on consecutive ports)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port + consecutive <= 65535 and not any(port_in_use(port + i) for i in range(1, consecutive)):
+            return port
 
 
 def local_token(var_dir: Path) -> str:

@@ -149,8 +149,9 @@ def _run(var_dir: Path, env: Dict[str, str], **extra: Any) -> Iterator[RunningSt
     """Migrate and load the database named in `env`, then run a stack on free ports until the caller is done."""
     subprocess.run([PYTHON, "-m", "core.cli", "init"], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True)
     config = StackConfig(
-        rasa_port=free_port(), actions_port=free_port(), web_port=free_port(), token=uuid.uuid4().hex,
-        model=current_model(), log_dir=var_dir / "log", env=env, **extra,
+        rasa_port=free_port(extra.get("rasa_workers", 1)), actions_port=free_port(extra.get("actions_workers", 1)),
+        web_port=free_port(), token=uuid.uuid4().hex, model=current_model(), log_dir=var_dir / "log", env=env,
+        **extra,
     )  # fmt: skip
     with Stack(config) as running:
         yield RunningStack(config, running, var_dir, env["DATABASE_URL"])

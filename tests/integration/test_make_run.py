@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,6 +52,7 @@ def test_make_run_answers_and_stops_cleanly(tmp_path: Path) -> None:
             if "is running" in line:
                 break
             assert time.monotonic() - started < READY_TIMEOUT_S, "".join(output)
+        assert output and "is running" in output[-1], "make run stopped before it was ready:\n" + "".join(output)
         print(f"make run ready after {time.monotonic() - started:.1f}s")
         replies = requests.post(
             f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
@@ -61,10 +63,11 @@ def test_make_run_answers_and_stops_cleanly(tmp_path: Path) -> None:
         assert requests.get(f"http://localhost:{ports['WEB_PORT']}/", timeout=10).status_code == 200
         assert processes_mentioning(f"--port {ports['RASA_PORT']}")
     finally:
-        os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        with contextlib.suppress(ProcessLookupError):  # gone already if it failed to start
+            os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         make.wait(timeout=60)
-    with make.stdout:
-        rest = make.stdout.read()
+        with make.stdout:
+            rest = make.stdout.read()
     assert "stopped." in rest
     for port in ports.values():
         assert not processes_mentioning(f"--port {port}"), f"process on port {port} left behind"
