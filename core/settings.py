@@ -23,6 +23,7 @@ class Settings:
     secret_key: str
     var_dir: Path
     ticket_deadlines: str
+    messages_at_once: int = 2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -37,6 +38,7 @@ class Settings:
             secret_key=environ.get("NUANXIN_SECRET_KEY") or _local_secret(var_dir),
             var_dir=var_dir,
             ticket_deadlines=environ.get("TICKET_DEADLINES", "urgent=2h/24h,ordinary=24h/7d,complex=24h/15d"),
+            messages_at_once=max(1, int(environ.get("RASA_MESSAGES_AT_ONCE", "2"))),
         )
 
 

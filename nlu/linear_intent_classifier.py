@@ -14,7 +14,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.exceptions import InvalidConfigException
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -186,9 +186,16 @@ def _features(messages: List[Message], width: Optional[int] = None) -> scipy.spa
     """
     rows = []
     for message in messages:
-        _, sentence = message.get_sparse_features(TEXT)
-        if sentence is not None:
-            rows.append(scipy.sparse.csr_matrix(sentence.features))
+        # Rasa's `get_sparse_features` would also copy and stack the per-token
+        # features, which this classifier does not use; the sentence parts are
+        # joined here in the same order.
+        parts = [
+            f.features
+            for f in message.features
+            if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()
+        ]
+        if parts:
+            rows.append(scipy.sparse.hstack(parts, format="csr") if len(parts) > 1 else parts[0].tocsr())
         elif width is not None:
             rows.append(scipy.sparse.csr_matrix((1, width)))
         else:

@@ -6,6 +6,13 @@ database), the worker gets none of a half-done answer but a polite request to
 try again, in the domain's words, and nothing they saw is missing from the
 conversation's record. Silence is passed on only when staff own the
 conversation, where it is intended.
+
+Rasa interleaves every message in flight at each of its awaits (tracker
+store, action server), so under load a message with several awaits queues
+behind all the others several times over and the slowest replies take many
+times the typical one. A Rasa process therefore works on a few messages at a
+time (`RASA_MESSAGES_AT_ONCE`, default 2: one runs while the other
+waits for the action server or the database) and the rest wait their turn in arrival order.
 """
 
 from __future__ import annotations
@@ -18,10 +25,9 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.replies import domain_messages, staff_own_conversation
 from bot.stores.tracker_store import TrackerStoreUnavailable
-from core.tickets import PHOTO_PLACEHOLDER
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
-PHOTO_TEXT = PHOTO_PLACEHOLDER
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
@@ -30,8 +36,15 @@ def location_payload(latitude: float, longitude: float) -> Text:
     return f'/share_location{{"latitude": {latitude:.6f}, "longitude": {longitude:.6f}}}'
 
 
+def admission(app: Any) -> asyncio.Semaphore:
+    """The Sanic app's turnstile for messages (see the module docstring)."""
+    if getattr(app.ctx, "admission", None) is None:
+        app.ctx.admission = asyncio.Semaphore(Settings.from_env().messages_at_once)
+    return app.ctx.admission
+
+
 async def answer(
-    agent: Any,
+    app: Any,
     on_new_message: OnNewMessage,
     text: Text,
     sender: Text,
@@ -39,9 +52,11 @@ async def answer(
     metadata: Optional[Dict[Text, Any]] = None,
 ) -> List[Dict[Text, Any]]:
     """The assistant's replies to one message, as Rasa's collecting channel shapes them."""
+    agent = app.ctx.agent
     collector = CollectingOutputChannel()
     try:
-        await on_new_message(UserMessage(text, collector, sender, input_channel=channel, metadata=metadata))
+        async with admission(app):
+            await on_new_message(UserMessage(text, collector, sender, input_channel=channel, metadata=metadata))
     except asyncio.CancelledError:
         logger.warning("handling a %s message from %s was cancelled", channel, sender)
         return domain_messages(agent, "utter_try_again", sender)

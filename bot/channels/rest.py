@@ -105,4 +105,4 @@ class RestInput(RasaRestInput):
         agent = request.app.ctx.agent
         if not message.strip():
             return domain_messages(agent, "utter_please_rephrase", sender)
-        return await answer(agent, on_new_message, message, sender, self.name(), metadata)
+        return await answer(request.app, on_new_message, message, sender, self.name(), metadata)

@@ -34,7 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.handling import PHOTO_TEXT, answer, as_rendered, location_payload
+from bot.channels.handling import answer, as_rendered, location_payload
 from bot.channels.outgoing import SendError, split_text
 from bot.channels.replies import domain_messages
 from core import inbound, tickets
@@ -202,7 +202,7 @@ class TelegramInput(InputChannel):
         if text is None:  # a sticker, a voice message…: ask for words
             replies = domain_messages(agent, "utter_please_rephrase", sender)
         else:
-            replies = await answer(agent, on_new_message, text, sender, CHANNEL, metadata)
+            replies = await answer(request.app, on_new_message, text, sender, CHANNEL, metadata)
         telegram = TelegramSender(self._get_bot())
         for reply in replies:
             try:
@@ -231,7 +231,7 @@ class TelegramInput(InputChannel):
         if message.photo:
             attachment_id = await self._store_photo(sender, message.photo[-1])
             metadata = {"attachment_id": attachment_id} if attachment_id else {}
-            return sender, (message.caption or "").strip() or PHOTO_TEXT, metadata
+            return sender, (message.caption or "").strip() or tickets.PHOTO_PLACEHOLDER, metadata
         if message.text:
             return sender, message.text, {}
         return sender, None, {}

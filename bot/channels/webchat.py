@@ -8,8 +8,6 @@ guessing its id. Staff replies reach the page through the reply queue.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from typing import Any, Dict, Optional, Text
 
@@ -19,14 +17,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.rest import RestInput
+from bot.channels.signature import SIGNATURE_HEADER, is_signed
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
-SIGNATURE_HEADER = "X-Nuanxin-Signature"
-
-
-def sign(secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 class WebChatInput(RestInput):
@@ -45,8 +39,7 @@ class WebChatInput(RestInput):
         return cls(secret)
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
-        given = request.headers.get(SIGNATURE_HEADER, "")
-        if hmac.compare_digest(sign(self._secret, request.body or b""), given):
+        if is_signed(self._secret, request.body or b"", request.headers.get(SIGNATURE_HEADER, "")):
             return None
         logger.warning("refused a web chat post without a valid signature")
         return response.json({"error": "signature missing or wrong"}, status=403)

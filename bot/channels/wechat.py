@@ -37,7 +37,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
 
-from bot.channels.handling import PHOTO_TEXT, answer, as_rendered, location_payload
+from bot.channels.handling import answer, as_rendered, location_payload
 from bot.channels.outgoing import SendError, split_text
 from core import geo, inbound, tickets
 from core.services import from_environment
@@ -238,7 +238,7 @@ class WeChatInput(InputChannel):
             return response.text("success")
         text, metadata = incoming
         openid = message.source
-        work = self._spawn(answer(request.app.ctx.agent, on_new_message, text, openid, CHANNEL, metadata))
+        work = self._spawn(answer(request.app, on_new_message, text, openid, CHANNEL, metadata))
         try:
             await asyncio.wait_for(asyncio.shield(work), timeout=PASSIVE_WINDOW_S)
         except asyncio.TimeoutError:
@@ -285,7 +285,7 @@ class WeChatInput(InputChannel):
             return location_payload(lat, lon), {}
         if kind == "image":
             attachment_id = await self._store_image(message.source, message.media_id)
-            return PHOTO_TEXT, ({"attachment_id": attachment_id} if attachment_id else {})
+            return tickets.PHOTO_PLACEHOLDER, ({"attachment_id": attachment_id} if attachment_id else {})
         if kind == "event" and getattr(message, "event", "") in ("subscribe", "subscribe_scan"):
             return "/greet", {}
         if kind == "event":

@@ -15,8 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import aiohttp
 from aiohttp import web
 
-from bot.channels.handling import PHOTO_TEXT
-from bot.channels.webchat import SIGNATURE_HEADER, sign
+from bot.channels.signature import SIGNATURE_HEADER, sign
 from bot.web import identity, replies
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.keys import HTTP_CLIENT, SERVICES
@@ -108,7 +107,7 @@ class ChatHandler:
         attachment_id = await in_transaction(
             request, lambda s: tickets.store_attachment(s, worker, kind, data, "photo", now).id
         )
-        caption = str(form.get("caption") or "").strip()[:MAX_MESSAGE_CHARS] or PHOTO_TEXT
+        caption = str(form.get("caption") or "").strip()[:MAX_MESSAGE_CHARS] or tickets.PHOTO_PLACEHOLDER
         answer = await self._ask_rasa(request, conversation_id, caption, {"attachment_id": attachment_id})
         return self._respond(web.json_response({"messages": answer}), conversation_id, fresh)
 
