@@ -39,7 +39,8 @@ def load(url: str, count: int) -> None:
     spec = table_specs([d["name"] for d in districts])["places"]
     factory = make_session_factory(make_engine(url))
     with factory.begin() as session:
-        import_bytes(session, spec, loader.to_csv_bytes(spec.header(), rows))
+        for start in range(0, len(rows), 20_000):  # files stay under the importer's 20 MB limit
+            import_bytes(session, spec, loader.to_csv_bytes(spec.header(), rows[start : start + 20_000]))
 
 
 def queries(n: int, seed: int = 11) -> list:

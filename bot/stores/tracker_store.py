@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Text, TypeVar
@@ -38,8 +39,9 @@ from sqlalchemy.pool import QueuePool
 
 from core.settings import PROJECT_ROOT
 
-# About ten turns: more than any rule or the memoization policy (4 turns) looks back.
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# About ten turns: more than any rule or the memoization policy (4 turns) looks back.
 DEFAULT_WINDOW = 80
 # How long a read or write is retried while the database is away (a restart takes a few seconds).
 RETRY_FOR_S = 20
@@ -108,9 +110,9 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         self.engine = sa.create_engine(url, **engine_kwargs)
         if url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_wal)
-        self.Base.metadata.create_all(self.engine, checkfirst=True)
+        _create_schema(self.engine, lambda: self.Base.metadata.create_all(self.engine, checkfirst=True))
         for index in (sender_and_id, sender_and_type):
-            index.create(self.engine, checkfirst=True)
+            _create_schema(self.engine, lambda index=index: index.create(self.engine, checkfirst=True))
         self.sessionmaker = sessionmaker(bind=self.engine)
         self.window = int(window)
 
@@ -207,6 +209,18 @@ def _state_events(state: Dict[str, Any], initial: Dict[str, Any], before: float)
     if loop:
         events.append(ActiveLoop(loop, timestamp=at))
     return [e.as_dict() for e in events]
+
+
+def _create_schema(engine: sa.engine.Engine, create: Callable[[], None]) -> None:
+    """Create a table or index unless it exists, also when another worker starting at the
+    same moment creates it first (PostgreSQL then reports a duplicate, SQLite "already exists")."""
+    try:
+        create()
+    except (sa.exc.IntegrityError, sa.exc.ProgrammingError, sa.exc.OperationalError) as error:
+        if "already exists" not in str(error) and "duplicate key" not in str(error):
+            raise
+        logger.info("another worker created the tracker schema first: %s", str(error).splitlines()[0])
+        create()  # checks first, finds what the other worker made; anything still missing is made now
 
 
 def _ensure_directory(url: str) -> None:

@@ -114,3 +114,34 @@ def test_the_environment_chooses_the_lock_store(monkeypatch: pytest.MonkeyPatch)
     assert isinstance(ConfiguredLockStore(), InMemoryLockStore)
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     assert isinstance(ConfiguredLockStore(), AtomicRedisLockStore)
+
+
+def test_workers_starting_together_on_a_fresh_database_all_get_their_store(pg_schema_url: str) -> None:
+    """Several Rasa workers create the events table at the same moment on a new PostgreSQL."""
+    url = pg_schema_url.replace("search_path%3D", "search_path%3Dtracker_race_")
+    schema = url.split("search_path%3D")[1]
+    admin = sa.create_engine(pg_schema_url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    start, errors, stores = threading.Barrier(4), [], []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            stores.append(WindowedSQLTrackerStore(DOMAIN, url=url))
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors and len(stores) == 4
+    finally:
+        for store in stores:
+            store.engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
