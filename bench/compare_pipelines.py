@@ -46,7 +46,7 @@ def quiet() -> None:
 def candidates(only: List[str]) -> Dict[str, Path]:
     found = {"project (config.yml)": ROOT / "config.yml"}
     found.update({p.stem: p for p in sorted((ROOT / "bench" / "pipelines").glob("*.yml"))})
-    return {name: path for name, path in found.items() if not only or any(o in name for o in only)}
+    return {name: path for name, path in found.items() if not only or any(name.startswith(o) for o in only)}
 
 
 def nlu_only_config(path: Path, directory: Path) -> Path:

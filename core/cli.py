@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from core.content import loader
 from core.content.csv_io import ImportRejected, export_to_file, import_bytes
@@ -22,16 +22,26 @@ from core.content.tables import table_specs
 from core.services import Services
 from core.settings import PROJECT_ROOT, Settings
 
+if TYPE_CHECKING:
+    from alembic.config import Config
 
-def migrate(database_url: str) -> None:
-    from alembic import command
+
+def alembic_config(database_url: str) -> Config:
+    """Alembic's configuration for a database, independent of the working directory."""
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "core" / "migrations"))
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = False
-    command.upgrade(config, "head")
+    return config
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    """Bring the schema up to `revision`, the newest by default."""
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), revision)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -1,4 +1,4 @@
-"""Coordinates: distances, the grid key of the place index, and map links.
+"""Coordinates: distances, the grid keys of the place index, and map links.
 
 Everything is stored in WGS-84, the datum of GPS, Telegram and browsers.
 Chinese map services (高德/AMap, 腾讯) use GCJ-02, an obfuscated datum offset by
@@ -8,12 +8,12 @@ up to several hundred metres; a link to them carries converted coordinates.
 from __future__ import annotations
 
 import math
-from typing import Iterator, Tuple
+from dataclasses import dataclass
+from typing import List, Tuple
 from urllib.parse import urlencode
 
 EARTH_RADIUS_M = 6_371_008.8
-CELL_DEGREES = 0.01
-_CELL_LON_SPAN = 100_000  # cell = lat_index * span + lon_index
+_M_PER_DEGREE = 111_320.0  # of latitude; of longitude times cos(latitude)
 
 # Krasovsky 1940 ellipsoid, the reference of GCJ-02.
 _GCJ_A = 6378245.0
@@ -29,27 +29,45 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
-def cell_of(lat: float, lon: float) -> int:
-    """The 0.01-degree grid cell holding a point."""
-    return math.floor(lat / CELL_DEGREES) * _CELL_LON_SPAN + math.floor(lon / CELL_DEGREES)
+@dataclass(frozen=True)
+class Grid:
+    """Square cells of `degrees`, keyed row by row: key = row * lon_span + column.
+
+    Keys run west to east along a row, so each row's share of a circle is one
+    key range an index reads in one pass.
+    """
+
+    degrees: float
+    lon_span: int
+
+    def cell_of(self, lat: float, lon: float) -> int:
+        """The key of the cell holding a point."""
+        return math.floor(lat / self.degrees) * self.lon_span + math.floor(lon / self.degrees)
+
+    def ranges_within(self, lat: float, lon: float, radius_m: float) -> List[Tuple[int, int]]:
+        """The cells that meet the circle around a point, as (first, last) key ranges.
+
+        A circle rather than its square leaves out the corners, where a dense
+        town may lie.
+        """
+        reach = radius_m * 1.001  # the haversine circle lies within this equirectangular one
+        dlat = reach / _M_PER_DEGREE
+        ranges = []
+        for row in range(math.floor((lat - dlat) / self.degrees), math.floor((lat + dlat) / self.degrees) + 1):
+            south, north = row * self.degrees, (row + 1) * self.degrees
+            dy = (min(max(lat, south), north) - lat) * _M_PER_DEGREE
+            half_width = math.sqrt(max(reach * reach - dy * dy, 0.0))
+            widest = min(max(abs(south), abs(north), abs(lat)), 89.0)  # a degree of longitude is shortest there
+            dlon = half_width / (_M_PER_DEGREE * math.cos(math.radians(widest)))
+            first, last = math.floor((lon - dlon) / self.degrees), math.floor((lon + dlon) / self.degrees)
+            ranges.append((row * self.lon_span + first, row * self.lon_span + last))
+        return ranges
 
 
-def cells_around(lat: float, lon: float, radius_m: float) -> Iterator[int]:
-    """Every cell that intersects the square of side 2*radius around a point."""
-    dlat = radius_m / 111_320.0
-    dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
-    lat_lo, lat_hi = math.floor((lat - dlat) / CELL_DEGREES), math.floor((lat + dlat) / CELL_DEGREES)
-    lon_lo, lon_hi = math.floor((lon - dlon) / CELL_DEGREES), math.floor((lon + dlon) / CELL_DEGREES)
-    for i in range(lat_lo, lat_hi + 1):
-        for j in range(lon_lo, lon_hi + 1):
-            yield i * _CELL_LON_SPAN + j
-
-
-def bounding_box(lat: float, lon: float, radius_m: float) -> Tuple[float, float, float, float]:
-    """(lat_min, lat_max, lon_min, lon_max) of the square around a point."""
-    dlat = radius_m / 111_320.0
-    dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+# About 220 m by 180 m at 长治's latitude: the few nearest cells of a dense street.
+STREET_GRID = Grid(0.002, 1_000_000)  # keys need 64 bits
+# About 1.1 km by 0.9 km: a search across town reads a few dozen ranges, not hundreds.
+TOWN_GRID = Grid(0.01, 100_000)
 
 
 def _outside_china(lat: float, lon: float) -> bool:

@@ -1,24 +1,35 @@
-"""Nearest-place search: grid-cell index, amenity bits, open-now, widening radius."""
+"""Nearest-place search: grid-cell ranges, amenity bits, open-now, a growing radius."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from core import geo
 from core.models import Place
 from core.opening_hours import OpeningHours, OpeningHoursError
 
-# Radii tried in turn until enough places are found (metres).
+# Radii a worker is told about, tried in turn until enough places are found (metres).
 SEARCH_RADII = (1_000, 3_000, 10_000, 30_000)
-# Above this radius a bounding box reads fewer index entries than a list of cells.
-MAX_CELL_RADIUS = 10_000
+# The search grows by these steps, so that each read holds few more places than it needs:
+# on a dense street the first one; out of town no step reaches far into a dense centre.
+STEPS = (250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 5_000, 7_000, 10_000)
+STEPS += (12_500, 15_000, 17_500, 20_000, 25_000, 30_000)
+# Up to this radius the street grid is read (under thirty ranges), beyond it the town grid.
+STREET_RADIUS_M = 3_000
+# Candidates handed over at a time, nearest first; most searches need one batch.
+BATCH = 24
+# Within a city the equirectangular order the database sorts by and the exact distance
+# differ by far less than this factor, so a row beyond it ends the reading.
+_ORDER_SLACK = 1.01
 WALK_M_PER_MIN = 80
 EBIKE_M_PER_MIN = 250
 
@@ -70,17 +81,26 @@ def nearest(
 ) -> SearchResult:
     """The `limit` nearest places with every amenity in the mask.
 
-    `open_at` is (local time, UTC time) to keep only places open then. Radii are
-    tried in turn; `widened` says the first radius was not enough. Candidates
-    are read as bare columns and only the winners are loaded as objects, so the
-    cost stays small where places are dense.
+    `open_at` is (local time, UTC time) to keep only places open then. The
+    search grows from a few hundred metres through the radii a worker is told
+    about; `radius_m` is the radius that found them and `widened` says the
+    first was not enough. Every place within a step's radius lies in the
+    circle it reads, so once a step finds `limit` places they are the nearest.
+    Where a circle holds no candidate at all (out of town), the next step
+    read is at least twice as wide: empty country costs a few reads, not one
+    per step.
     """
     chosen: List[Tuple[int, int]] = []
-    radius = radii[0]
-    for radius in radii:
-        chosen = _nearest_ids(session, lat, lon, radius, amenity_mask, kinds, open_at, limit)
+    steps = sorted({*(r for r in STEPS if r < radii[-1]), *radii})
+    reached = skip_below = 0
+    for reached in steps:
+        if reached < skip_below:
+            continue
+        chosen, candidates = _nearest_ids(session, lat, lon, reached, amenity_mask, kinds, open_at, limit)
         if len(chosen) >= limit:
             break
+        skip_below = min(2 * reached, steps[-1]) if candidates == 0 else 0
+    radius = next(r for r in radii if r >= reached)
     places = {p.id: p for p in session.scalars(select(Place).where(Place.id.in_([i for i, _ in chosen])))}
     hits = tuple(Hit(places[i], d) for i, d in chosen if i in places)
     return SearchResult(hits, radius, radius != radii[0])
@@ -95,36 +115,66 @@ def _nearest_ids(
     kinds: Sequence[str],
     open_at: Optional[Tuple[datetime, datetime]],
     limit: int,
-) -> List[Tuple[int, int]]:
-    """(id, distance) of the nearest qualifying places within `radius`, nearest first."""
-    query = select(Place.id, Place.lat, Place.lon, Place.hours, Place.closed_until)
-    if radius <= MAX_CELL_RADIUS:
-        query = query.where(Place.cell.in_(list(geo.cells_around(lat, lon, radius))))
-    else:
-        lat_min, lat_max, lon_min, lon_max = geo.bounding_box(lat, lon, radius)
-        query = query.where(Place.lat.between(lat_min, lat_max), Place.lon.between(lon_min, lon_max))
+) -> Tuple[List[Tuple[int, int]], int]:
+    """(id, distance) of the nearest qualifying places within `radius`, nearest first,
+    and how many candidates the circle's cells gave (0: nothing of the kind near).
+
+    The database orders the candidates of the circle by an equirectangular
+    distance (exact enough within a city) from its covering index and hands
+    them over a batch at a time; the exact distance decides, and opening hours
+    are read and checked here, where they can be parsed, for near ones only.
+    """
+    query = select(Place.id, Place.lat, Place.lon).where(_cells_within(lat, lon, radius))
     if amenity_mask:
         query = query.where(Place.amenity_mask.op("&")(amenity_mask) == amenity_mask)
     if kinds:
         query = query.where(Place.kind.in_(list(kinds)))
     scale = math.cos(math.radians(lat))
-    candidates = []
-    for row in session.execute(query):
-        # Equirectangular distance orders candidates; haversine measures the winners.
-        dy, dx = row.lat - lat, (row.lon - lon) * scale
-        candidates.append((dy * dy + dx * dx, row))
-    candidates.sort(key=lambda c: c[0])
+    dlat, dlon = Place.lat - lat, (Place.lon - lon) * scale
+    query = query.order_by(dlat * dlat + dlon * dlon, Place.id)
     chosen: List[Tuple[int, int]] = []
-    for _, row in candidates:
-        distance = geo.distance_m(lat, lon, row.lat, row.lon)
-        if distance > radius:
-            continue
-        if open_at is not None and not _open(row.hours, row.closed_until, *open_at):
-            continue
-        chosen.append((row.id, round(distance)))
-        if len(chosen) == limit:
+    candidates = 0
+    for offset in itertools.count(0, BATCH):
+        rows = session.execute(query.limit(BATCH).offset(offset)).all()
+        candidates += len(rows)
+        near, beyond = [], False
+        for row in rows:
+            distance = geo.distance_m(lat, lon, row.lat, row.lon)
+            if distance <= radius:
+                near.append((row.id, round(distance)))
+            elif distance > radius * _ORDER_SLACK:
+                beyond = True  # this row and every later one lie further out
+                break
+        chosen += _open_now(session, near, open_at)
+        if beyond or len(chosen) >= limit or len(rows) < BATCH:
             break
-    return chosen
+    return sorted(chosen, key=lambda found: found[1])[:limit], candidates
+
+
+def _open_now(
+    session: Session, found: List[Tuple[int, int]], open_at: Optional[Tuple[datetime, datetime]]
+) -> List[Tuple[int, int]]:
+    """The places among `found` that are open at `open_at` (all of them when it is None)."""
+    if open_at is None or not found:
+        return found
+    query = select(Place.id, Place.hours, Place.closed_until).where(Place.id.in_([i for i, _ in found]))
+    open_ids = {row.id for row in session.execute(query) if _open(row.hours, row.closed_until, *open_at)}
+    return [f for f in found if f[0] in open_ids]
+
+
+def _cells_within(lat: float, lon: float, radius: int) -> TextClause:
+    """The cells that meet the circle, on the grid that suits its radius, as one condition.
+
+    A range per row of the grid: a few on the street grid near by, a few dozen
+    on the town grid across town. Built as expressions with two bound
+    parameters each, a hundred ranges cost the search ten times what the
+    database spends on it; the bounds are integers computed here, so writing
+    them into the SQL is safe.
+    """
+    grid, column = (geo.STREET_GRID, Place.street_cell) if radius <= STREET_RADIUS_M else (geo.TOWN_GRID, Place.cell)
+    name = f"{Place.__tablename__}.{column.key}"
+    either = " OR ".join(f"{name} BETWEEN {int(a)} AND {int(b)}" for a, b in grid.ranges_within(lat, lon, radius))
+    return text(f"({either})")  # a text clause is not parenthesised for the AND that follows
 
 
 def _open(hours_text: str, closed_until: Optional[datetime], local_now: datetime, utc_now: datetime) -> bool:

@@ -177,8 +177,9 @@ class TableSpec:
         return tuple(c.name for c in self.columns)
 
 
-def _place_cell(values: Dict[str, Any]) -> None:
-    values["cell"] = geo.cell_of(values["lat"], values["lon"])
+def _place_cells(values: Dict[str, Any]) -> None:
+    values["cell"] = geo.TOWN_GRID.cell_of(values["lat"], values["lon"])
+    values["street_cell"] = geo.STREET_GRID.cell_of(values["lat"], values["lon"])
 
 
 LAT = Column("lat", number_in(*LAT_RANGE))
@@ -236,7 +237,7 @@ def table_specs(districts: Sequence[str]) -> Dict[str, TableSpec]:
                 Column("closure_note", required=False),
                 IS_SAMPLE,
             ),
-            derive=_place_cell,
+            derive=_place_cells,
         ),
         TableSpec(
             "legal_aid_points",

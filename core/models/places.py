@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, Index, Integer, String, Text
 
 from core.models.base import Base, utcnow
 
@@ -32,11 +32,15 @@ class Landmark(Base):
     lon = Column(Float, nullable=False)
 
 
+SEARCH_COLUMNS = ("amenity_mask", "kind", "lat", "lon", "id")
+
+
 class Place(Base):
     """A 暖新驿站, 司机之家, 党群服务中心, 爱心商户 or 友好场景.
 
-    Coordinates are WGS-84 (what GPS, Telegram and browsers give); `cell` is a
-    0.01-degree grid key that lets a nearest search read a few index entries.
+    Coordinates are WGS-84 (what GPS, Telegram and browsers give). `cell` and
+    `street_cell` are keys of `core.geo.TOWN_GRID` and `STREET_GRID`: a nearest
+    search reads a few ranges of one of them, whichever suits its radius.
     """
 
     __tablename__ = "places"
@@ -50,6 +54,7 @@ class Place(Base):
     lat = Column(Float, nullable=False)
     lon = Column(Float, nullable=False)
     cell = Column(Integer, nullable=False)
+    street_cell = Column(BigInteger, nullable=False)
     hours = Column(String(200), nullable=False, default="24/7")
     amenity_mask = Column(Integer, nullable=False, default=0)
     phone = Column(String(40), nullable=False, default="")
@@ -60,8 +65,10 @@ class Place(Base):
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
-        Index("ix_places_cell", "cell"),
-        Index("ix_places_lat_lon", "lat", "lon"),
+        # Each covers the nearest search's reading of a circle: no table row is read
+        # until a candidate is near enough for its opening hours to matter.
+        Index("ix_places_town_search", "cell", *SEARCH_COLUMNS),
+        Index("ix_places_street_search", "street_cell", *SEARCH_COLUMNS),
         Index("ix_places_district_kind", "district", "kind"),
     )
 

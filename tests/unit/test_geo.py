@@ -1,3 +1,5 @@
+import itertools
+import random
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -32,9 +34,19 @@ def test_map_link_carries_gcj02_coordinates() -> None:
     assert query["coordinate"] == ["gaode"]
 
 
-def test_cells_around_cover_every_point_within_the_radius() -> None:
-    lat, lon = 36.19, 113.11
-    cells = set(geo.cells_around(lat, lon, 1000))
-    for dlat in (-0.008, 0, 0.008):
-        for dlon in (-0.011, 0, 0.011):
-            assert geo.cell_of(lat + dlat, lon + dlon) in cells
+def test_cell_ranges_hold_every_point_of_the_circle_and_leave_out_the_corners() -> None:
+    rng = random.Random(3)
+    cases = [(36.19, 113.11, 250), (36.19, 113.11, 1000), (36.8, 112.9, 30_000)]
+    for (lat, lon, radius), grid in itertools.product(cases, [geo.STREET_GRID, geo.TOWN_GRID]):
+        ranges = grid.ranges_within(lat, lon, radius)
+        inside = corners = 0
+        for _ in range(2000):
+            point = (lat + rng.uniform(-1, 1) * radius / 100_000, lon + rng.uniform(-1, 1) * radius / 80_000)
+            covered = any(first <= grid.cell_of(*point) <= last for first, last in ranges)
+            if geo.distance_m(lat, lon, *point) <= radius:
+                inside += 1
+                assert covered, (lat, lon, radius, point)
+            elif geo.distance_m(lat, lon, *point) > 1.5 * radius:
+                corners += not covered
+        assert inside > 500
+        assert corners > 0 or radius < 10 * grid.degrees * 111_000  # wide circles leave out the corners

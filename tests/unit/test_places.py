@@ -1,5 +1,6 @@
 """Nearest-place search against the sample content, on SQLite and PostgreSQL."""
 
+import random
 from datetime import datetime
 
 from sqlalchemy import select
@@ -69,3 +70,26 @@ def test_travel_times_on_foot_and_by_e_bike(services: Services) -> None:
     with services.session_factory() as session:
         hit = places.nearest(session, *CENTRE, limit=1).hits[0]
     assert hit.walk_minutes >= hit.ebike_minutes >= 1
+
+
+def test_the_growing_search_finds_exactly_what_reading_every_place_finds(services: Services) -> None:
+    """Against a brute-force search over all places: points in town and out, filters on and off."""
+    rng = random.Random(5)
+    masks = [0, vocabulary.mask_of(["phone_charging"]), vocabulary.mask_of(["battery_charging", "microwave"])]
+    night = (datetime(2026, 11, 26, 2, 30), datetime(2026, 11, 25, 18, 30))
+    with services.session_factory() as session:
+        everything = list(session.scalars(select(Place)))
+        for _ in range(40):
+            lat, lon = CENTRE[0] + rng.uniform(-0.6, 0.6), CENTRE[1] + rng.uniform(-0.6, 0.6)
+            mask, when = rng.choice(masks), rng.choice([NOW, night])
+            result = places.nearest(session, lat, lon, amenity_mask=mask, open_at=when)
+            qualifying = sorted(
+                (geo.distance_m(lat, lon, p.lat, p.lon), p.id)
+                for p in everything
+                if p.amenity_mask & mask == mask and places.is_open(p, *when)
+            )
+            within = [(d, i) for d, i in qualifying if d <= result.radius_m][:3]
+            assert [h.place.id for h in result.hits] == [i for _, i in within], (lat, lon, mask, when)
+            assert result.radius_m == next(
+                (r for r in places.SEARCH_RADII if sum(d <= r for d, _ in qualifying) >= 3), places.SEARCH_RADII[-1]
+            )

@@ -1,0 +1,64 @@
+"""Alembic migrations that rewrite data, on a database that already holds it."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Iterator, List, Set, Tuple
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from core import geo
+from core.cli import alembic_config, migrate
+from core.content import loader
+from core.db import make_engine, make_session_factory
+from tests.conftest import FIXED_TODAY, PG_URL
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema yet: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    schema = f"nx_migrate_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _query(database_url: str, sql: str) -> Tuple[List[tuple], Set[str]]:
+    """The rows of a query and the columns `places` has now."""
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        rows = [tuple(r) for r in connection.execute(text(sql))]
+        columns = {c["name"] for c in inspect(connection).get_columns("places")}
+    engine.dispose()
+    return rows, columns
+
+
+def test_the_street_grid_is_computed_for_places_already_stored_and_removed_again(empty_database: str) -> None:
+    migrate(empty_database)
+    engine = make_engine(empty_database)
+    with make_session_factory(engine)() as session, session.begin():
+        loader.load_initial(session, FIXED_TODAY)
+    engine.dispose()
+    config = alembic_config(empty_database)
+
+    command.downgrade(config, "0004")  # places as revision 0004 kept them
+    rows, columns = _query(empty_database, "SELECT lat, lon, cell FROM places")
+    assert "street_cell" not in columns
+    assert len(rows) > 900
+    assert all(cell == geo.TOWN_GRID.cell_of(lat, lon) for lat, lon, cell in rows)
+
+    command.upgrade(config, "0005")
+    rows, columns = _query(empty_database, "SELECT lat, lon, cell, street_cell FROM places")
+    assert all(street == geo.STREET_GRID.cell_of(lat, lon) for lat, lon, _, street in rows)
+    assert all(cell == geo.TOWN_GRID.cell_of(lat, lon) for lat, lon, cell, _ in rows)
+    assert min(street for *_, street in rows) > 2**31  # a 64-bit column holds the street keys
