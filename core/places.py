@@ -21,8 +21,7 @@ from core.opening_hours import OpeningHours, OpeningHoursError
 SEARCH_RADII = (1_000, 3_000, 10_000, 30_000)
 # The search grows by these steps, so that each read holds few more places than it needs:
 # on a dense street the first one; out of town no step reaches far into a dense centre.
-STEPS = (250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 5_000, 7_000, 10_000)
-STEPS += (12_500, 15_000, 17_500, 20_000, 25_000, 30_000)
+STEPS = tuple(int(km * 1000) for km in (0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 7, 10, 12.5, 15, 17.5, 20, 25, 30))
 # Up to this radius the street grid is read (under thirty ranges), beyond it the town grid.
 STREET_RADIUS_M = 3_000
 # Candidates handed over at a time, nearest first; most searches need one batch.
