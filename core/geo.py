@@ -33,8 +33,7 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 class Grid:
     """Square cells of `degrees`, keyed row by row: key = row * lon_span + column.
 
-    Keys run west to east along a row, so each row's share of a circle is one
-    key range an index reads in one pass.
+    Keys run west to east along a row; the place index looks each cell up.
     """
 
     degrees: float
@@ -44,15 +43,15 @@ class Grid:
         """The key of the cell holding a point."""
         return math.floor(lat / self.degrees) * self.lon_span + math.floor(lon / self.degrees)
 
-    def ranges_within(self, lat: float, lon: float, radius_m: float) -> List[Tuple[int, int]]:
-        """The cells that meet the circle around a point, as (first, last) key ranges.
+    def cells_within(self, lat: float, lon: float, radius_m: float) -> List[int]:
+        """The keys of the cells that meet the circle around a point, row by row.
 
         A circle rather than its square leaves out the corners, where a dense
         town may lie.
         """
         reach = radius_m * 1.001  # the haversine circle lies within this equirectangular one
         dlat = reach / _M_PER_DEGREE
-        ranges = []
+        cells: List[int] = []
         for row in range(math.floor((lat - dlat) / self.degrees), math.floor((lat + dlat) / self.degrees) + 1):
             south, north = row * self.degrees, (row + 1) * self.degrees
             dy = (min(max(lat, south), north) - lat) * _M_PER_DEGREE
@@ -60,14 +59,15 @@ class Grid:
             widest = min(max(abs(south), abs(north), abs(lat)), 89.0)  # a degree of longitude is shortest there
             dlon = half_width / (_M_PER_DEGREE * math.cos(math.radians(widest)))
             first, last = math.floor((lon - dlon) / self.degrees), math.floor((lon + dlon) / self.degrees)
-            ranges.append((row * self.lon_span + first, row * self.lon_span + last))
-        return ranges
+            cells.extend(range(row * self.lon_span + first, row * self.lon_span + last + 1))
+        return cells
 
 
-# About 220 m by 180 m at 长治's latitude: the few nearest cells of a dense street.
-STREET_GRID = Grid(0.002, 1_000_000)  # keys need 64 bits
-# About 1.1 km by 0.9 km: a search across town reads a few dozen ranges, not hundreds.
+# Cells at 长治's latitude: about 220 m by 180 m, the few nearest of a dense street
+# (keys need 64 bits); 1.1 km by 0.9 km across town; 5.6 km by 4.5 km across a county.
+STREET_GRID = Grid(0.002, 1_000_000)
 TOWN_GRID = Grid(0.01, 100_000)
+COUNTY_GRID = Grid(0.05, 10_000)
 
 
 def _outside_china(lat: float, lon: float) -> bool:

@@ -7,13 +7,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import TextClause
 
-from core import geo
+from core import geo, vocabulary
 from core.models import Place
 from core.opening_hours import OpeningHours, OpeningHoursError
 
@@ -22,8 +21,14 @@ SEARCH_RADII = (1_000, 3_000, 10_000, 30_000)
 # The search grows by these steps, so that each read holds few more places than it needs:
 # on a dense street the first one; out of town no step reaches far into a dense centre.
 STEPS = tuple(int(km * 1000) for km in (0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 7, 10, 12.5, 15, 17.5, 20, 25, 30))
-# Up to this radius the street grid is read (under thirty ranges), beyond it the town grid.
-STREET_RADIUS_M = 3_000
+# A step reads the cells of the finest grid that covers its circle with at most about
+# 350 of them (radius up to, grid, column): few enough for either database to look
+# each up in its index, where a long list would make PostgreSQL read the whole table.
+GRIDS = (
+    (2_000, geo.STREET_GRID, "street_cell"),
+    (10_000, geo.TOWN_GRID, "cell"),
+    (math.inf, geo.COUNTY_GRID, "county_cell"),
+)
 # Candidates handed over at a time, nearest first; most searches need one batch.
 BATCH = 24
 # Within a city the equirectangular order the database sorts by and the exact distance
@@ -119,61 +124,59 @@ def _nearest_ids(
     and how many candidates the circle's cells gave (0: nothing of the kind near).
 
     The database orders the candidates of the circle by an equirectangular
-    distance (exact enough within a city) from its covering index and hands
+    distance (exact enough within a city) from a covering index and hands
     them over a batch at a time; the exact distance decides, and opening hours
     are read and checked here, where they can be parsed, for near ones only.
     """
-    query = select(Place.id, Place.lat, Place.lon).where(_cells_within(lat, lon, radius))
-    if amenity_mask:
-        query = query.where(Place.amenity_mask.op("&")(amenity_mask) == amenity_mask)
-    if kinds:
-        query = query.where(Place.kind.in_(list(kinds)))
-    scale = math.cos(math.radians(lat))
-    dlat, dlon = Place.lat - lat, (Place.lon - lon) * scale
-    query = query.order_by(dlat * dlat + dlon * dlon, Place.id)
+    query = _circle_query(lat, lon, radius, amenity_mask, kinds)
+    connection = session.connection()
     chosen: List[Tuple[int, int]] = []
     candidates = 0
     for offset in itertools.count(0, BATCH):
-        rows = session.execute(query.limit(BATCH).offset(offset)).all()
+        rows = connection.exec_driver_sql(f"{query} LIMIT {BATCH} OFFSET {offset}").all()
         candidates += len(rows)
-        near, beyond = [], False
+        beyond = False
         for row in rows:
             distance = geo.distance_m(lat, lon, row.lat, row.lon)
-            if distance <= radius:
-                near.append((row.id, round(distance)))
-            elif distance > radius * _ORDER_SLACK:
+            if distance > radius * _ORDER_SLACK:
                 beyond = True  # this row and every later one lie further out
                 break
-        chosen += _open_now(session, near, open_at)
+            if distance <= radius and (open_at is None or _open(row.hours, _as_datetime(row.closed_until), *open_at)):
+                chosen.append((row.id, round(distance)))
         if beyond or len(chosen) >= limit or len(rows) < BATCH:
             break
     return sorted(chosen, key=lambda found: found[1])[:limit], candidates
 
 
-def _open_now(
-    session: Session, found: List[Tuple[int, int]], open_at: Optional[Tuple[datetime, datetime]]
-) -> List[Tuple[int, int]]:
-    """The places among `found` that are open at `open_at` (all of them when it is None)."""
-    if open_at is None or not found:
-        return found
-    query = select(Place.id, Place.hours, Place.closed_until).where(Place.id.in_([i for i, _ in found]))
-    open_ids = {row.id for row in session.execute(query) if _open(row.hours, row.closed_until, *open_at)}
-    return [f for f in found if f[0] in open_ids]
+def _as_datetime(value: Union[datetime, str, None]) -> Optional[datetime]:
+    """A timestamp read by plain SQL: PostgreSQL's driver gives a datetime, SQLite's the text SQLAlchemy wrote."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _cells_within(lat: float, lon: float, radius: int) -> TextClause:
-    """The cells that meet the circle, on the grid that suits its radius, as one condition.
+def _circle_query(lat: float, lon: float, radius: int, amenity_mask: int, kinds: Sequence[str]) -> str:
+    """SQL for the candidates in the cells that meet the circle, nearest first.
 
-    A range per row of the grid: a few on the street grid near by, a few dozen
-    on the town grid across town. Built as expressions with two bound
-    parameters each, a hundred ranges cost the search ten times what the
-    database spends on it; the bounds are integers computed here, so writing
-    them into the SQL is safe.
+    The cells are those of the grid that suits the radius (`GRIDS`), each
+    looked up in a covering index: a list of keys reads no table row, where
+    ranges joined by OR read one per candidate on both databases. The statement is plain SQL because
+    a search runs it up to a dozen times and SQLAlchemy's building and
+    caching of it cost seven times what the database spends; every value
+    written into it is a number computed here or a kind of place from the
+    vocabulary.
     """
-    grid, column = (geo.STREET_GRID, Place.street_cell) if radius <= STREET_RADIUS_M else (geo.TOWN_GRID, Place.cell)
-    name = f"{Place.__tablename__}.{column.key}"
-    either = " OR ".join(f"{name} BETWEEN {int(a)} AND {int(b)}" for a, b in grid.ranges_within(lat, lon, radius))
-    return text(f"({either})")  # a text clause is not parenthesised for the AND that follows
+    unknown = set(kinds) - set(vocabulary.PLACE_KINDS)
+    if unknown:
+        raise ValueError(f"unknown kinds of place: {sorted(unknown)}")
+    grid, column = next((grid, column) for reach, grid, column in GRIDS if radius <= reach)
+    where = [f"{column} IN ({', '.join(str(int(cell)) for cell in grid.cells_within(lat, lon, radius))})"]
+    if amenity_mask:
+        where.append(f"(amenity_mask & {int(amenity_mask)}) = {int(amenity_mask)}")
+    if kinds:
+        where.append("kind IN ({})".format(", ".join(f"'{kind}'" for kind in kinds)))
+    lat, lon, squeeze = float(lat), float(lon), math.cos(math.radians(lat)) ** 2
+    distance = f"(lat - {lat!r}) * (lat - {lat!r}) + (lon - {lon!r}) * (lon - {lon!r}) * {squeeze!r}"
+    columns = "id, lat, lon, hours, closed_until"
+    return f"SELECT {columns} FROM {Place.__tablename__} WHERE {' AND '.join(where)} ORDER BY {distance}, id"
 
 
 def _open(hours_text: str, closed_until: Optional[datetime], local_now: datetime, utc_now: datetime) -> bool:

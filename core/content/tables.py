@@ -180,6 +180,7 @@ class TableSpec:
 def _place_cells(values: Dict[str, Any]) -> None:
     values["cell"] = geo.TOWN_GRID.cell_of(values["lat"], values["lon"])
     values["street_cell"] = geo.STREET_GRID.cell_of(values["lat"], values["lon"])
+    values["county_cell"] = geo.COUNTY_GRID.cell_of(values["lat"], values["lon"])
 
 
 LAT = Column("lat", number_in(*LAT_RANGE))

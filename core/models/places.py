@@ -32,15 +32,15 @@ class Landmark(Base):
     lon = Column(Float, nullable=False)
 
 
-SEARCH_COLUMNS = ("amenity_mask", "kind", "lat", "lon", "id")
+SEARCH_COLUMNS = ("amenity_mask", "kind", "lat", "lon", "id", "hours", "closed_until")
 
 
 class Place(Base):
     """A 暖新驿站, 司机之家, 党群服务中心, 爱心商户 or 友好场景.
 
-    Coordinates are WGS-84 (what GPS, Telegram and browsers give). `cell` and
-    `street_cell` are keys of `core.geo.TOWN_GRID` and `STREET_GRID`: a nearest
-    search reads a few ranges of one of them, whichever suits its radius.
+    Coordinates are WGS-84 (what GPS, Telegram and browsers give). `street_cell`,
+    `cell` and `county_cell` are keys of `core.geo.STREET_GRID`, `TOWN_GRID` and
+    `COUNTY_GRID`: a nearest search looks up the cells of the one that suits its radius.
     """
 
     __tablename__ = "places"
@@ -55,6 +55,7 @@ class Place(Base):
     lon = Column(Float, nullable=False)
     cell = Column(Integer, nullable=False)
     street_cell = Column(BigInteger, nullable=False)
+    county_cell = Column(Integer, nullable=False)
     hours = Column(String(200), nullable=False, default="24/7")
     amenity_mask = Column(Integer, nullable=False, default=0)
     phone = Column(String(40), nullable=False, default="")
@@ -69,6 +70,7 @@ class Place(Base):
         # until a candidate is near enough for its opening hours to matter.
         Index("ix_places_town_search", "cell", *SEARCH_COLUMNS),
         Index("ix_places_street_search", "street_cell", *SEARCH_COLUMNS),
+        Index("ix_places_county_search", "county_cell", *SEARCH_COLUMNS),
         Index("ix_places_district_kind", "district", "kind"),
     )
 

@@ -34,15 +34,15 @@ def test_map_link_carries_gcj02_coordinates() -> None:
     assert query["coordinate"] == ["gaode"]
 
 
-def test_cell_ranges_hold_every_point_of_the_circle_and_leave_out_the_corners() -> None:
+def test_the_cells_of_a_circle_hold_every_point_in_it_and_leave_out_the_corners() -> None:
     rng = random.Random(3)
     cases = [(36.19, 113.11, 250), (36.19, 113.11, 1000), (36.8, 112.9, 30_000)]
-    for (lat, lon, radius), grid in itertools.product(cases, [geo.STREET_GRID, geo.TOWN_GRID]):
-        ranges = grid.ranges_within(lat, lon, radius)
+    for (lat, lon, radius), grid in itertools.product(cases, [geo.STREET_GRID, geo.TOWN_GRID, geo.COUNTY_GRID]):
+        cells = set(grid.cells_within(lat, lon, radius))
         inside = corners = 0
         for _ in range(2000):
             point = (lat + rng.uniform(-1, 1) * radius / 100_000, lon + rng.uniform(-1, 1) * radius / 80_000)
-            covered = any(first <= grid.cell_of(*point) <= last for first, last in ranges)
+            covered = grid.cell_of(*point) in cells
             if geo.distance_m(lat, lon, *point) <= radius:
                 inside += 1
                 assert covered, (lat, lon, radius, point)

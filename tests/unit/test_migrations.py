@@ -43,7 +43,9 @@ def _query(database_url: str, sql: str) -> Tuple[List[tuple], Set[str]]:
     return rows, columns
 
 
-def test_the_street_grid_is_computed_for_places_already_stored_and_removed_again(empty_database: str) -> None:
+def test_the_street_and_county_grids_are_computed_for_places_already_stored_and_removed_again(
+    empty_database: str,
+) -> None:
     migrate(empty_database)
     engine = make_engine(empty_database)
     with make_session_factory(engine)() as session, session.begin():
@@ -53,12 +55,13 @@ def test_the_street_grid_is_computed_for_places_already_stored_and_removed_again
 
     command.downgrade(config, "0004")  # places as revision 0004 kept them
     rows, columns = _query(empty_database, "SELECT lat, lon, cell FROM places")
-    assert "street_cell" not in columns
+    assert not {"street_cell", "county_cell"} & columns
     assert len(rows) > 900
     assert all(cell == geo.TOWN_GRID.cell_of(lat, lon) for lat, lon, cell in rows)
 
     command.upgrade(config, "0005")
-    rows, columns = _query(empty_database, "SELECT lat, lon, cell, street_cell FROM places")
-    assert all(street == geo.STREET_GRID.cell_of(lat, lon) for lat, lon, _, street in rows)
-    assert all(cell == geo.TOWN_GRID.cell_of(lat, lon) for lat, lon, cell, _ in rows)
-    assert min(street for *_, street in rows) > 2**31  # a 64-bit column holds the street keys
+    rows, columns = _query(empty_database, "SELECT lat, lon, cell, street_cell, county_cell FROM places")
+    assert all(street == geo.STREET_GRID.cell_of(lat, lon) for lat, lon, _, street, _ in rows)
+    assert all(county == geo.COUNTY_GRID.cell_of(lat, lon) for lat, lon, _, _, county in rows)
+    assert all(cell == geo.TOWN_GRID.cell_of(lat, lon) for lat, lon, cell, _, _ in rows)
+    assert min(street for _, _, _, street, _ in rows) > 2**31  # a 64-bit column holds the street keys
