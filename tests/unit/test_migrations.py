@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Iterator, List, Set, Tuple
 
@@ -14,7 +13,7 @@ from core import geo
 from core.cli import alembic_config, migrate
 from core.content import loader
 from core.db import make_engine, make_session_factory
-from tests.conftest import FIXED_TODAY, PG_URL
+from tests.conftest import FIXED_TODAY, pg_schema
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -23,14 +22,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    schema = f"nx_migrate_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema("nx_migrate") as url:
+        yield url
 
 
 def _query(database_url: str, sql: str) -> Tuple[List[tuple], Set[str]]:
