@@ -8,7 +8,7 @@ import subprocess
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from bot.stack import Stack, StackConfig, free_port
 from core.settings import PROJECT_ROOT
@@ -61,15 +61,16 @@ def prepared_database(var_dir: Path, database_url: Optional[str] = None) -> Dict
 def running(
     kind: str, var_dir: Path, model: Optional[str] = None, env: Optional[Dict[str, str]] = None, workers: int = 1
 ) -> Iterator[Stack]:
-    """`project` (this repository's configuration) or `stock` (Rasa's defaults), on free ports.
+    """`project` (this repository's configuration) or `stock` (Rasa as released, with its defaults), on free ports.
 
     With several workers, nginx balances them (the production mode); `env`
     must then name a shared tracker database and REDIS_URL.
     """
     env = {**(env or prepared_database(var_dir)), **QUIET}
-    files = {"endpoints": PROJECT_ROOT / "endpoints.yml", "credentials": PROJECT_ROOT / "credentials.yml"}
-    if kind == "stock":
-        files = {"endpoints": BENCH / "stock" / "endpoints.yml", "credentials": BENCH / "stock" / "credentials.yml"}
+    root = PROJECT_ROOT if kind == "project" else BENCH / "stock"
+    setup: Dict[str, Any] = {"endpoints": root / "endpoints.yml", "credentials": root / "credentials.yml"}
+    if kind == "stock":  # Rasa as released: its defaults, its own channel and stores, none of bot/rasa_fixes
+        setup["rasa_fixes"] = False
     balanced = {}
     if workers > 1:
         balanced = {"rasa_workers": workers, "actions_workers": workers, "public_port": free_port(),
@@ -77,7 +78,7 @@ def running(
     config = StackConfig(
         rasa_port=free_port(workers), actions_port=free_port(workers), web_port=free_port(), token=uuid.uuid4().hex,
         model=model or (project_model() if kind == "project" else stock_model()), log_dir=var_dir / "log",
-        env=env, **files, **balanced,
+        env=env, **setup, **balanced,
     )  # fmt: skip
     stack = Stack(config)
     try:

@@ -79,6 +79,8 @@ class StackConfig:
     actions_workers: int = 1
     public_port: Optional[int] = None
     internal_port: Optional[int] = None
+    # False runs Rasa as released (`python -m rasa`), for comparing against stock Rasa.
+    rasa_fixes: bool = True
 
     @property
     def balanced(self) -> bool:
@@ -135,7 +137,7 @@ class StackConfig:
             found.append(
                 Service(
                     "rasa" if i == 0 else f"rasa-{i + 1}",
-                    [python, "-m", "bot.rasa_server", "run", *api, *serve],
+                    [python, "-m", "bot.rasa_server" if self.rasa_fixes else "rasa", "run", *api, *serve],
                     port,
                     f"http://localhost:{port}/status?token={self.token}",
                 )
