@@ -125,8 +125,8 @@ def _nearest_ids(
 
     The database orders the candidates of the circle by an equirectangular
     distance (exact enough within a city) from a covering index and hands
-    them over a batch at a time; the exact distance decides, and opening hours
-    are read and checked here, where they can be parsed, for near ones only.
+    them over a batch at a time; the exact distance decides, and the opening
+    hours, also in the index, are checked here, where they can be parsed.
     """
     query = _circle_query(lat, lon, radius, amenity_mask, kinds)
     connection = session.connection()
@@ -158,11 +158,11 @@ def _circle_query(lat: float, lon: float, radius: int, amenity_mask: int, kinds:
 
     The cells are those of the grid that suits the radius (`GRIDS`), each
     looked up in a covering index: a list of keys reads no table row, where
-    ranges joined by OR read one per candidate on both databases. The statement is plain SQL because
-    a search runs it up to a dozen times and SQLAlchemy's building and
-    caching of it cost seven times what the database spends; every value
-    written into it is a number computed here or a kind of place from the
-    vocabulary.
+    ranges joined by OR read one per candidate on both databases. The
+    statement is plain SQL because a search runs it up to a dozen times and
+    SQLAlchemy's building and caching of it cost seven times what the
+    database spends; every value written into it is a number computed here
+    or a kind of place from the vocabulary.
     """
     unknown = set(kinds) - set(vocabulary.PLACE_KINDS)
     if unknown:
