@@ -6,7 +6,6 @@ import os
 import platform
 import statistics
 import subprocess
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List, Sequence
@@ -42,21 +41,11 @@ def machine() -> str:
 
 @contextmanager
 def postgres_schema() -> Iterator[str]:
-    """A throw-away PostgreSQL schema; yields a URL whose search_path points at it."""
-    from sqlalchemy import text
+    """A throw-away PostgreSQL schema on BENCH_POSTGRES_URL's server."""
+    from core.db import scratch_schema
 
-    from core.db import make_engine
-
-    schema = f"nx_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(PG_URL, "nx_bench") as url:
+        yield url
 
 
 def git_revision() -> str:

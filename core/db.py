@@ -6,9 +6,11 @@ SQLAlchemy 1.4 in its 2.0 style: `future=True` engines, `select()`, and
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -78,3 +80,22 @@ def make_session_factory(engine: Engine, read_only: bool = False) -> sessionmake
 def _refuse_changes(session: Any, _context: Any, _instances: Any) -> None:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("a read-only transaction changed data")
+
+
+@contextmanager
+def scratch_schema(server_url: str, prefix: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own, dropped afterwards; yields a URL whose search_path is it.
+
+    Tests and benchmarks share one database server; each works in a schema
+    nobody else touches.
+    """
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{server_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -7,21 +7,18 @@ created for the session; nothing here imports Rasa.
 from __future__ import annotations
 
 import os
-import uuid
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
 
 from core.cli import migrate
 from core.clock import Clock
 from core.content import loader
-from core.db import make_engine
+from core.db import scratch_schema
 from core.services import Services
 from core.settings import Settings
 from tests import running
@@ -73,19 +70,9 @@ def sqlite_services(tmp_path: Path) -> Iterator[Services]:
     services.close()
 
 
-@contextmanager
-def pg_schema(prefix: str) -> Iterator[str]:
-    """A PostgreSQL schema of its own, dropped afterwards; yields a URL whose search_path is it."""
-    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def pg_schema(prefix: str) -> ContextManager[str]:
+    """A PostgreSQL schema of its own on TEST_POSTGRES_URL's server, dropped afterwards."""
+    return scratch_schema(PG_URL, prefix)
 
 
 @pytest.fixture(scope="session")
