@@ -24,6 +24,7 @@ STEPS = tuple(int(km * 1000) for km in (0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 7, 10, 12
 # A step reads the cells of the finest grid that covers its circle with at most about
 # 350 of them (radius up to, grid, column): few enough for either database to look
 # each up in its index, where a long list would make PostgreSQL read the whole table.
+# The importer (core.content.tables) writes every place's key for each of them.
 GRIDS = (
     (2_000, geo.STREET_GRID, "street_cell"),
     (10_000, geo.TOWN_GRID, "cell"),

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from core import geo
 from core.models import (
     District,
     Enrolment,
@@ -25,6 +24,7 @@ from core.models import (
     Topic,
 )
 from core.opening_hours import OpeningHours, OpeningHoursError
+from core.places import GRIDS
 from core.programmes import CHILDCARE_KINDS, TRAINING_KINDS
 from core.validation import mask_name, mask_phone
 from core.vocabulary import PLACE_KINDS, UnknownAmenity, codes_of, mask_of
@@ -178,9 +178,9 @@ class TableSpec:
 
 
 def _place_cells(values: Dict[str, Any]) -> None:
-    values["cell"] = geo.TOWN_GRID.cell_of(values["lat"], values["lon"])
-    values["street_cell"] = geo.STREET_GRID.cell_of(values["lat"], values["lon"])
-    values["county_cell"] = geo.COUNTY_GRID.cell_of(values["lat"], values["lon"])
+    """The place's key on every grid the nearest search reads."""
+    for _, grid, column in GRIDS:
+        values[column] = grid.cell_of(values["lat"], values["lon"])
 
 
 LAT = Column("lat", number_in(*LAT_RANGE))
