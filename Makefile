@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-MODEL_INPUTS := config.yml $(wildcard domain/*.yml) \
+MODEL_INPUTS := config.yml domain.yml \
 	$(shell find data nlu content/gazetteer content/vocabulary -type f \
 	  \( -name '*.yml' -o -name '*.py' -o -name '*.txt' -o -name '*.csv' -o -name '*.tsv' \) 2>/dev/null)
 
@@ -21,8 +21,10 @@ test: setup model db services lint
 	$(PY) -m pytest
 
 eval: model
-	$(PY) $(EVAL_DIR)/score.py --data $(EVAL_DIR)/real_questions.jsonl \
-		--min-accuracy 0.85 --max-confident-errors 0.08
+	$(PY) $(EVAL_DIR)/score.py --quiet --data $(EVAL_DIR)/worker_dev.jsonl --min-accuracy 0.92 \
+		--max-in-scope-fallback 0.06 --max-confident-errors 0.03 --min-oos-recall 0.90 --min-district-f1 0.97
+	$(PY) $(EVAL_DIR)/score.py --quiet --data $(EVAL_DIR)/real_questions.jsonl --min-accuracy 0.90 \
+		--max-confident-errors 0.04 --min-oos-recall 0.85
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -41,7 +43,7 @@ model: setup
 	@$(MAKE) --no-print-directory models/.trained
 
 models/.trained: $(MODEL_INPUTS)
-	$(RASA) train --domain domain --data data --config config.yml --out models --quiet
+	$(RASA) train --out models --quiet
 	@ls -t models/*.tar.gz | tail -n +4 | xargs -r rm -f
 	@touch $@
 

@@ -32,7 +32,7 @@ def project_model() -> str:
 def stock_model() -> str:
     """Rasa's default configuration trained on the same domain and data (cached by content)."""
     digest = hashlib.sha256()
-    for path in sorted([*(PROJECT_ROOT / "data").rglob("*.yml"), *(PROJECT_ROOT / "domain").glob("*.yml"),
+    for path in sorted([*(PROJECT_ROOT / "data").rglob("*.yml"), PROJECT_ROOT / "domain.yml",
                         BENCH / "stock" / "config.yml"]):  # fmt: skip
         digest.update(path.read_bytes())
     name = f"stock-{digest.hexdigest()[:12]}"
@@ -40,7 +40,7 @@ def stock_model() -> str:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [RASA, "train", "--config", str(BENCH / "stock" / "config.yml"), "--domain", "domain", "--data", "data",
+            [RASA, "train", "--config", str(BENCH / "stock" / "config.yml"), "--domain", "domain.yml", "--data", "data",
              "--out", str(target.parent), "--fixed-model-name", name],
             cwd=PROJECT_ROOT, check=True, env={**os.environ, **QUIET}, capture_output=True,
         )  # fmt: skip

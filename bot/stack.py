@@ -24,6 +24,8 @@ from pathlib import Path
 from string import Template
 from typing import Dict, List, Optional
 
+import yaml
+
 from core.settings import PROJECT_ROOT
 
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
@@ -126,7 +128,7 @@ class StackConfig:
                     f"http://localhost:{port}/health",
                 )
             )
-        serve = ["--credentials", str(self.credentials), "--endpoints", str(self.endpoints), "--model", self.model]
+        serve = ["--credentials", str(self.credentials), "--endpoints", str(self.run_endpoints), "--model", self.model]
         for i, port in enumerate(self.rasa_ports()):
             api = [
                 "--enable-api",
@@ -164,6 +166,18 @@ class StackConfig:
             )
         return found
 
+    @property
+    def run_endpoints(self) -> Path:
+        """The endpoints file Rasa is started with: the project's, pointed at this stack's action server."""
+        return self.log_dir / "endpoints.yml"
+
+    def render_endpoints(self) -> None:
+        """Write `run_endpoints` from the project's endpoints.yml (plain Rasa commands use that one)."""
+        endpoints = yaml.safe_load(self.endpoints.read_text()) or {}
+        endpoints.setdefault("action_endpoint", {})["url"] = self.environment()["ACTION_ENDPOINT_URL"]
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.run_endpoints.write_text(yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False))
+
     def render_balancer(self) -> None:
         """Write the nginx configuration from deploy/nginx.conf.template."""
         template = Template((PROJECT_ROOT / "deploy" / "nginx.conf.template").read_text())
@@ -199,6 +213,7 @@ class Stack:
             names = ", ".join(f"{s.name} (:{s.port})" for s in busy)
             raise StackError(f"port already in use: {names}. Is another `make run` still running?")
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        self.config.render_endpoints()
         if self.config.balanced:
             self.config.render_balancer()
         started = time.monotonic()

@@ -17,7 +17,7 @@ STAFF_REPLY_RESPONSE = "utter_staff_reply"
 class Renderer:
     """Renders payloads with the responses of the project's domain, loaded once."""
 
-    def __init__(self, domain_path: Path = PROJECT_ROOT / "domain") -> None:
+    def __init__(self, domain_path: Path = PROJECT_ROOT / "domain.yml") -> None:
         self._responses = Domain.load(str(domain_path)).responses
 
     def render(self, payload: Dict[str, Any]) -> Dict[str, Any]:

@@ -1,6 +1,7 @@
-"""The Rasa project as Rasa's own tools see it, and the NLU measured on real questions.
+"""The Rasa project as Rasa's own tools see it, and the NLU measured on the evaluation sets.
 
-Thresholds are those of the foundation issue; each test prints what it measured.
+Thresholds are those of the "Conversations" issue; each test prints what it measured.
+The evaluation sets are only read here and by `score.py`: never trained on.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Dict
 
 import pytest
 
@@ -20,56 +22,68 @@ PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
 EVAL_DIR = Path(os.environ.get("EVAL_DIR", PROJECT_ROOT.parent / "shared" / "eval"))
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
-MIN_ACCURACY = 0.85
-MAX_CONFIDENT_ERRORS = 0.08
-MIN_OOS_RECALL = 0.80
+# score.py's own flags, per evaluation set.
+THRESHOLDS: Dict[str, Dict[str, float]] = {
+    "worker_dev.jsonl": {
+        "--min-accuracy": 0.92,
+        "--max-in-scope-fallback": 0.06,
+        "--max-confident-errors": 0.03,
+        "--min-oos-recall": 0.90,
+        "--min-district-f1": 0.97,
+    },
+    "real_questions.jsonl": {
+        "--min-accuracy": 0.90,
+        "--max-confident-errors": 0.04,
+        "--min-oos-recall": 0.85,
+    },
+}
 
 
-def run(*command: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def run(*command: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=PROJECT_ROOT, env=ENV, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="module")
-def eval_set() -> Path:
-    path = EVAL_DIR / "real_questions.jsonl"
+def eval_file(name: str) -> Path:
+    path = EVAL_DIR / name
     assert path.exists(), f"evaluation set not found at {path}; set EVAL_DIR"
     return path
 
 
 def test_rasa_data_validate_passes_with_fail_on_warnings() -> None:
-    result = run(RASA, "data", "validate", "--domain", "domain", "--data", "data", "--fail-on-warnings")
+    """Plain `rasa data validate`: the project's layout is Rasa's default one."""
+    result = run(RASA, "data", "validate", "--fail-on-warnings")
     print(result.stdout[-500:])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
-def test_every_intents_happy_path_story_passes(tmp_path: Path) -> None:
-    model = current_model()
+def test_every_intents_happy_path_story_passes_end_to_end(tmp_path: Path) -> None:
+    """The test stories' text goes through the NLU, as plain `rasa test` does: a story whose
+    text the model labels with another intent fails."""
     result = run(
-        RASA, "test", "core", "--stories", "tests/stories", "--model", model,
+        RASA, "test", "core", "--e2e", "--stories", "tests/stories", "--model", current_model(),
         "--fail-on-prediction-errors", "--out", str(tmp_path),
     )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads((tmp_path / "story_report.json").read_text())
     print("test stories:", report["conversation_accuracy"])
-    assert result.returncode == 0, result.stdout[-3000:]
     assert report["conversation_accuracy"]["accuracy"] == 1.0
 
 
-def test_no_evaluation_text_is_in_the_training_data(eval_set: Path) -> None:
-    result = run(PYTHON, str(EVAL_DIR / "score.py"), "--check-leak", "data/", "--data", str(eval_set))
+@pytest.mark.parametrize("name", sorted(THRESHOLDS))
+def test_no_evaluation_text_is_in_the_training_data(name: str) -> None:
+    result = run(PYTHON, str(EVAL_DIR / "score.py"), "--check-leak", "data/", "--data", str(eval_file(name)))
     print(result.stdout.strip().splitlines()[-1])
     assert result.returncode == 0, result.stdout[-3000:]
     assert "leak check: 0 of" in result.stdout
 
 
-def test_nlu_on_the_real_questions_meets_the_thresholds(eval_set: Path, tmp_path: Path) -> None:
-    report_path = tmp_path / "score.json"
+@pytest.mark.parametrize("name", sorted(THRESHOLDS))
+def test_nlu_on_the_evaluation_sets_meets_the_thresholds(name: str, tmp_path: Path) -> None:
+    flags = [str(part) for flag, value in THRESHOLDS[name].items() for part in (flag, value)]
     result = run(
-        PYTHON, str(EVAL_DIR / "score.py"), "--data", str(eval_set), "--model", current_model(),
-        "--json", str(report_path), "--quiet",
+        PYTHON, str(EVAL_DIR / "score.py"), "--data", str(eval_file(name)), "--model", current_model(),
+        "--json", str(tmp_path / "score.json"), "--quiet", *flags,
     )  # fmt: skip
-    print(result.stdout.strip().splitlines()[-1])
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    report = json.loads(report_path.read_text())
-    assert report["accuracy"] >= MIN_ACCURACY
-    assert report["confident_error_rate"] <= MAX_CONFIDENT_ERRORS
-    assert report["oos_recall"] >= MIN_OOS_RECALL
+    print(name, result.stdout.strip().splitlines()[-1])
+    report = json.loads((tmp_path / "score.json").read_text())
+    assert result.returncode == 0, f"{name}: {report['accuracy']=} {report['in_scope_fallback_rate']=}"
