@@ -70,13 +70,17 @@ class HandoffPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         result = self._default_predictions(domain)
+        latest = tracker.latest_action_name
+        if latest == self.config["leave_action"]:
+            # The leave action has just cleared the slot: its turn is over all the same.
+            result[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+            return self._prediction(result)
         if not tracker.get_slot(self.config["slot"]):
             return self._prediction(result)
-        latest = tracker.latest_action_name
         if latest == ACTION_LISTEN_NAME:
             text = _compact(tracker.latest_message.text or "")
             action = self.config["leave_action"] if text in self._leave_texts else self.config["forward_action"]
-        elif latest in (self.config["forward_action"], self.config["leave_action"]):
+        elif latest == self.config["forward_action"]:
             action = ACTION_LISTEN_NAME
         else:
             return self._prediction(result)

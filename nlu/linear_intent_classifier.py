@@ -1,4 +1,4 @@
-"""Logistic regression over tf-idf weighted sparse features: fast, calibrated, small."""
+"""A linear intent classifier over tf-idf weighted sparse features: fast to train, small, quick."""
 
 from __future__ import annotations
 
@@ -23,14 +23,22 @@ CLASSES_FILE = "classes.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
-    """Intent classifier: tf-idf over the sentence features, then multinomial logistic regression.
+class TfidfLinearClassifier(GraphComponent, IntentClassifier):
+    """Intent classifier: tf-idf over the sentence features, then a linear model.
 
     Rasa's `LogisticRegressionClassifier` fits raw counts with balanced class
     weights: slow to converge on tens of thousands of n-gram features, and the
     weights inflate tiny button-only intents. Here each feature is damped
     (1 + log tf), weighted by idf and rows are L2-normalised; the model is stored
     as plain arrays (no pickle) and predicts with one matrix product.
+
+    `loss: hinge` (the default) fits a linear SVM, one class against the rest:
+    on twelve thousand examples it trains in seconds where logistic regression
+    needs minutes, and it was more accurate out of fold (bench/RESULTS.md). Its
+    margins become confidences by a softmax at `temperature`, which sets how
+    sure a margin must be to clear the FallbackClassifier's threshold; both are
+    chosen by cross-validation on data/. `loss: logistic` fits multinomial
+    logistic regression, whose probabilities need no temperature (1.0).
     """
 
     @classmethod
@@ -44,9 +52,13 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            # Inverse regularisation strength of the logistic regression.
-            "C": 10.0,
-            # Iterations of the lbfgs solver.
+            # `hinge`: linear SVM (one against the rest); `logistic`: multinomial logistic regression.
+            "loss": "hinge",
+            # Inverse regularisation strength.
+            "C": 1.0,
+            # Margins (or log-odds) are divided by this before the softmax: smaller is more confident.
+            "temperature": 0.2,
+            # Iterations of the solver.
             "max_iter": 1000,
             # Damp repeated features with 1 + log(tf).
             "sublinear_tf": True,
@@ -74,6 +86,10 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         if float(config["C"]) <= 0:
             raise InvalidConfigException(f"{cls.__name__}: `C` must be positive.")
+        if float(config["temperature"]) <= 0:
+            raise InvalidConfigException(f"{cls.__name__}: `temperature` must be positive.")
+        if config["loss"] not in ("hinge", "logistic"):
+            raise InvalidConfigException(f"{cls.__name__}: `loss` must be `hinge` or `logistic`.")
         if int(config["ranking_length"]) < 0:
             raise InvalidConfigException(f"{cls.__name__}: `ranking_length` must be >= 0.")
 
@@ -84,25 +100,36 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> TfidfLogisticRegressionClassifier:
+    ) -> TfidfLinearClassifier:
         config = {**cls.get_default_config(), **config}
         cls.validate_config(config)
         return cls(config, model_storage, resource)
 
-    def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.linear_model import LogisticRegression
+    def _model(self) -> Any:
+        if self._config["loss"] == "logistic":
+            from sklearn.linear_model import LogisticRegression
 
+            return LogisticRegression(
+                C=float(self._config["C"]),
+                max_iter=int(self._config["max_iter"]),
+                random_state=self._config["random_state"],
+            )
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(
+            C=float(self._config["C"]),
+            max_iter=int(self._config["max_iter"]),
+            random_state=self._config["random_state"],
+        )
+
+    def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             return self._resource
         counts = _features(examples)
         document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
         idf = np.log((1 + counts.shape[0]) / (1 + document_frequency)) + 1.0
-        model = LogisticRegression(
-            C=float(self._config["C"]),
-            max_iter=int(self._config["max_iter"]),
-            random_state=self._config["random_state"],
-        )
+        model = self._model()
         model.fit(self._weigh(counts, idf), [e.get(INTENT) for e in examples])
         self._classes = [str(c) for c in model.classes_]
         coef, intercept = model.coef_, model.intercept_
@@ -142,7 +169,7 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
                 # priors in the intercept would make it look like the biggest intent.
                 probabilities = np.full(len(self._classes), 1.0 / len(self._classes))
             else:
-                logits = (values / norm) @ coef[columns] + intercept
+                logits = ((values / norm) @ coef[columns] + intercept) / float(self._config["temperature"])
                 probabilities = np.exp(logits - logits.max())
                 probabilities /= probabilities.sum()
             order = np.argsort(-probabilities)[:limit]
@@ -166,7 +193,7 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> TfidfLogisticRegressionClassifier:
+    ) -> TfidfLinearClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as arrays:
@@ -178,14 +205,19 @@ class TfidfLogisticRegressionClassifier(GraphComponent, IntentClassifier):
 
 
 def _features(messages: List[Message], width: Optional[int] = None) -> scipy.sparse.csr_matrix:
-    """The sentence-level sparse features of each message, stacked.
+    """The sentence-level sparse features of each message, side by side, one row per message.
 
     A message left empty by the normaliser (only emoji, say) has no features:
     at prediction time it becomes a row of zeros, whose low confidence sends it
-    to the fallback; in training every example must have features.
+    to the fallback; in training every example must have features. The rows
+    are assembled from coordinates at once: stacking twelve thousand small
+    matrices one by one took longer than fitting the model.
     """
-    rows = []
-    for message in messages:
+    rows: List[np.ndarray] = []
+    columns: List[np.ndarray] = []
+    values: List[np.ndarray] = []
+    total = width or 0
+    for row, message in enumerate(messages):
         # Rasa's `get_sparse_features` would also copy and stack the per-token
         # features, which this classifier does not use; the sentence parts are
         # joined here in the same order.
@@ -194,13 +226,21 @@ def _features(messages: List[Message], width: Optional[int] = None) -> scipy.spa
             for f in message.features
             if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()
         ]
-        if parts:
-            rows.append(scipy.sparse.hstack(parts, format="csr") if len(parts) > 1 else parts[0].tocsr())
-        elif width is not None:
-            rows.append(scipy.sparse.csr_matrix((1, width)))
-        else:
+        if not parts and width is None:
             raise InvalidConfigException(
-                f"TfidfLogisticRegressionClassifier got no sparse features for '{message.get(TEXT)}': "
+                f"TfidfLinearClassifier got no sparse features for '{message.get(TEXT)}': "
                 "a sparse featurizer must come before it."
             )
-    return scipy.sparse.vstack(rows).tocsr()
+        offset = 0
+        for part in parts:
+            coo = part.tocoo()
+            rows.append(np.full(coo.nnz, row))
+            columns.append(coo.col + offset)
+            values.append(coo.data)
+            offset += part.shape[1]
+        total = max(total, offset)
+    shape = (len(messages), total)
+    if not rows:
+        return scipy.sparse.csr_matrix(shape)
+    matrix = scipy.sparse.coo_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))), shape)
+    return matrix.tocsr()
