@@ -43,7 +43,7 @@ model: setup
 	@$(MAKE) --no-print-directory models/.trained
 
 models/.trained: $(MODEL_INPUTS)
-	$(RASA) train --out models --quiet
+	$(PY) -m bot.rasa_server train --force --out models --quiet
 	@ls -t models/*.tar.gz | tail -n +4 | xargs -r rm -f
 	@touch $@
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, FollowupActio
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import faq_search, latest_text, read_in_thread, reset, worker_of
+from actions.runtime import faq_search, latest_text, read_in_thread, redispatch, reset, worker_of
 from core import faq, topics, workers
 
 # Intents never offered as a button: they are not things a worker wants done.
@@ -112,3 +112,14 @@ class ActionLeaveForm(Action):
     ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_anything_else")
         return [ActiveLoop(None), SlotSet("requested_slot", None), *reset(*FORM_SLOTS)]
+
+
+class ActionChangeTopic(Action):
+    """The rider asked something else while a form waited (nlu.digression_policy): close the form,
+    forget what it collected, and answer the new message by its own flow."""
+
+    def name(self) -> Text:
+        return "action_change_topic"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset(*FORM_SLOTS), *redispatch(tracker)]

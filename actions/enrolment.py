@@ -14,7 +14,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import entity_value, in_thread, read_in_thread, reset, services, skip_cleared, worker_of
+from actions.runtime import (
+    day_text,
+    entity_value,
+    in_thread,
+    read_in_thread,
+    reset,
+    services,
+    skip_cleared,
+    worker_of,
+)
 from core import enrolments, programmes, validation
 from core.models import Programme
 
@@ -81,6 +90,9 @@ class ValidateEnrolmentForm(FormValidationAction):
     ) -> List[Text]:
         if tracker.get_slot("programme_id") is None or tracker.get_slot("enrol_consent") is False:
             return []  # nothing to collect: action_enrol explains why
+        programme = await _programme(tracker.get_slot("programme_id"))
+        if programme is None or not programmes.is_open_for_signup(programme, services().clock.today()):
+            return []  # sign-up has not opened (or has closed): action_enrol says so
         return domain_slots
 
     @skip_cleared
@@ -113,6 +125,15 @@ class ActionEnrol(Action):
         programme_id = tracker.get_slot("programme_id")
         if programme_id is None:
             dispatcher.utter_message(response="utter_enrolment_not_found")
+            return cleared
+        programme = await _programme(programme_id)
+        today = services().clock.today()
+        if programme is not None and not programmes.is_open_for_signup(programme, today):
+            if programme.signup_deadline < today:
+                dispatcher.utter_message(response="utter_enrolment_closed", programme=programme.title)
+            else:
+                opens = day_text(programme.signup_opens)
+                dispatcher.utter_message(response="utter_enrolment_not_open", programme=programme.title, opens=opens)
             return cleared
         if tracker.get_slot("enrol_consent") is not True:
             dispatcher.utter_message(response="utter_consent_declined")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -9,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import in_thread, read_in_thread, services, skip_cleared, worker_of
+from actions.runtime import day_text, entity_value, in_thread, read_in_thread, services, skip_cleared, worker_of
 from core import gazetteer, programmes, validation, workers
 
 CHILD_AGE_RANGE = (3, 16)
@@ -55,27 +56,66 @@ class ValidateChildcareForm(FormValidationAction):
         return {"child_age": float(int(age))}
 
 
+PROGRAMMES = "programmes"
+
+
 def programme_fields(view: programmes.ProgrammeView, index: int) -> Dict[str, Any]:
     p = view.programme
     return {
         "index": index,
         "title": p.title,
-        "start": f"{p.start_date.month}月{p.start_date.day}日",
-        "end": f"{p.end_date.month}月{p.end_date.day}日",
+        "start": day_text(p.start_date),
+        "end": day_text(p.end_date),
         "schedule": p.schedule,
         "venue": p.venue,
         "fee": p.fee,
         "places_left": view.places_left,
-        "deadline": f"{p.signup_deadline.month}月{p.signup_deadline.day}日",
+        "deadline": day_text(p.signup_deadline),
+        "opens": day_text(p.signup_opens) if p.signup_opens else "",
     }
 
 
-def enrol_buttons(views: List[programmes.ProgrammeView]) -> List[Dict[str, str]]:
-    return [{"title": v.programme.title, "payload": f'/enrol{{"programme_id": {v.programme.id}}}'} for v in views]
+def enrol_buttons(views: List[programmes.ProgrammeView], today: date) -> List[Dict[str, str]]:
+    """A sign-up button for each programme whose sign-up is open now."""
+    return [
+        {"title": v.programme.title, "payload": f'/enrol{{"programme_id": {v.programme.id}}}'}
+        for v in views
+        if programmes.is_open_for_signup(v.programme, today)
+    ]
+
+
+def utter_programmes(
+    dispatcher: CollectingDispatcher, views: List[programmes.ProgrammeView], today: date, start: int = 1
+) -> None:
+    """Each programme (with when sign-up opens, if it has not yet), then the sign-up buttons."""
+    for index, view in enumerate(views, start):
+        opens_later = not programmes.is_open_for_signup(view.programme, today)
+        response = "utter_programme_item_not_open" if opens_later else "utter_programme_item"
+        dispatcher.utter_message(response=response, **programme_fields(view, index))
+    buttons = enrol_buttons(views, today)
+    if buttons:
+        dispatcher.utter_message(response="utter_programmes_choose", buttons=buttons)
+
+
+def not_open_yet(views: List[programmes.ProgrammeView], today: date) -> Optional[date]:
+    """The first opening day when no listed programme takes sign-ups yet (out of season)."""
+    if not views or any(programmes.is_open_for_signup(v.programme, today) for v in views):
+        return None
+    return min((v.programme.signup_opens for v in views if v.programme.signup_opens), default=None)
+
+
+def remember(ids: List[int], query: Dict[str, Any]) -> List[EventType]:
+    """The list and the query behind it, for `第二个` and `还有别的吗`."""
+    kept = {k: v for k, v in query.items() if k in ("childcare", "district", "age")}
+    return [SlotSet("last_answer", {"kind": PROGRAMMES, "ids": ids, **kept})]
+
+
+def ids_of(views: List[programmes.ProgrammeView]) -> List[int]:
+    return [v.programme.id for v in views]
 
 
 class ActionListChildcare(Action):
-    """Programmes of the district that take a child of this age, with places left."""
+    """Programmes of the district that take a child of this age, with places left and when sign-up opens."""
 
     def name(self) -> Text:
         return "action_list_childcare"
@@ -94,11 +134,16 @@ class ActionListChildcare(Action):
         if not views:
             dispatcher.utter_message(response="utter_programmes_none", district=district, age=age)
             return [SlotSet("district_text", None)]
-        dispatcher.utter_message(response="utter_programmes_found", district=district, age=age)
-        for index, view in enumerate(views, 1):
-            dispatcher.utter_message(response="utter_programme_item", **programme_fields(view, index))
-        dispatcher.utter_message(response="utter_programmes_choose", buttons=enrol_buttons(views))
-        return [SlotSet("district_text", None)]
+        opens = not_open_yet(views, today)
+        if opens:
+            dispatcher.utter_message(
+                response="utter_programmes_not_open", district=district, age=age, opens=day_text(opens)
+            )
+        else:
+            dispatcher.utter_message(response="utter_programmes_found", district=district, age=age)
+        utter_programmes(dispatcher, views, today)
+        query = {"childcare": True, "district": district, "age": age}
+        return [SlotSet("district_text", None), *remember(ids_of(views), query)]
 
 
 class ActionListTraining(Action):
@@ -115,7 +160,27 @@ class ActionListTraining(Action):
             dispatcher.utter_message(response="utter_training_none")
             return []
         dispatcher.utter_message(response="utter_training_found")
-        for index, view in enumerate(views, 1):
-            dispatcher.utter_message(response="utter_programme_item", **programme_fields(view, index))
-        dispatcher.utter_message(response="utter_programmes_choose", buttons=enrol_buttons(views))
+        utter_programmes(dispatcher, views, today)
+        return remember(ids_of(views), {"childcare": False, "district": district})
+
+
+async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    """`第二个` (that programme and its sign-up button) or `还有别的吗` (the next ones) after a list."""
+    answer = tracker.get_slot("last_answer") or {}
+    ids = [int(i) for i in answer.get("ids") or []]
+    today = services().clock.today()
+    if "more" in set(tracker.get_latest_entity_values("followup")):
+        views = await read_in_thread(lambda s: programmes.more_like(s, answer, ids, today))
+        if not views:
+            dispatcher.utter_message(response="utter_programmes_no_more")
+            return []
+        utter_programmes(dispatcher, views, today, start=len(ids) + 1)
+        return remember([*ids, *ids_of(views)], answer)
+    ordinal = entity_value(tracker, "ordinal")
+    views = await read_in_thread(lambda s: programmes.views_of(s, ids))
+    if ordinal is None or not views or not (int(ordinal) == -1 or 1 <= int(ordinal) <= len(views)):
+        dispatcher.utter_message(response="utter_follow_up_no_such", count=len(views))
         return []
+    index = len(views) if int(ordinal) == -1 else int(ordinal)
+    utter_programmes(dispatcher, [views[index - 1]], today, start=index)
+    return []

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from datetime import date
 from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, SlotSet
 from sqlalchemy.orm import Session
 
 from core.faq import FaqMatch
@@ -19,6 +20,9 @@ from core.services import Services, from_environment
 from core.workers import WorkerRef
 
 T = TypeVar("T")
+ACTION_LISTEN = "action_listen"
+# Metadata key of a message handed to the policies a second time (`redispatch`).
+REDISPATCHED = "redispatched"
 
 
 def services() -> Services:
@@ -75,6 +79,38 @@ def skip_cleared(validate: Callable[..., Awaitable[Dict[str, Any]]]) -> Callable
         return await validate(self, value, *args)
 
     return checked
+
+
+def redispatch(tracker: Tracker) -> List[Dict[str, Any]]:
+    """Events that hand the rider's latest message to the policies once more.
+
+    For an action that finds the message was not its to handle (the hand-off
+    had ended on the way): after these events the message is answered by its
+    own flow, as if it had just arrived. The copy is marked, so histories and
+    transcripts show the message once.
+    """
+    message = tracker.latest_message
+    return [
+        ActionExecuted(ACTION_LISTEN),
+        {
+            "event": "user",
+            "text": message.get("text"),
+            "parse_data": {key: message.get(key) for key in ("intent", "entities", "intent_ranking", "text")},
+            "input_channel": tracker.get_latest_input_channel(),
+            "metadata": {**(message.get("metadata") or {}), REDISPATCHED: True},
+        },
+    ]
+
+
+def day_text(day: date) -> str:
+    """A date as riders write it: 5月20日."""
+    return f"{day.month}月{day.day}日"
+
+
+def line(domain: Dict[str, Any], response: str, **values: Any) -> str:
+    """The text of a domain response filled in, for a line inside a longer message."""
+    variants = (domain.get("responses") or {}).get(response) or [{}]
+    return str(variants[0].get("text", "")).format(**values)
 
 
 def reset(*slots: str) -> List[Dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -17,6 +17,7 @@ from actions.runtime import (
     latest_intent,
     latest_text,
     read_in_thread,
+    redispatch,
     reset,
     services,
     skip_cleared,
@@ -204,7 +205,12 @@ class ActionCreateTicket(Action):
 
 
 class ActionForwardToStaff(Action):
-    """While staff own the conversation: add the message to the ticket, say nothing."""
+    """While staff own the conversation: add the message to the ticket.
+
+    The assistant stays silent, except for a short 「已转给工作人员」 on the first
+    message after a quiet spell. If staff ended the hand-off while the message
+    was on its way, the message is handed back to the assistant to answer.
+    """
 
     def name(self) -> Text:
         return "action_forward_to_staff"
@@ -213,22 +219,19 @@ class ActionForwardToStaff(Action):
         worker = worker_of(tracker)
         text = latest_text(tracker)
         attachment = (tracker.latest_message.get("metadata") or {}).get("attachment_id")
-        now = services().clock.utc()
-
-        def forward(session: Any) -> bool:
-            ticket = tickets.handoff_ticket(session, worker)
-            if ticket is None:
-                return False
-            tickets.add_worker_message(session, ticket, text, now)
-            if isinstance(attachment, int):
-                tickets.attach(session, ticket, attachment, now)
-            return True
-
-        if await in_thread(forward):
-            return []
-        # Staff ended the hand-off while this message was on its way: do not drop it.
-        dispatcher.utter_message(response="utter_handoff_over")
-        return [SlotSet("handoff", False)]
+        core = services()
+        now, quiet = core.clock.utc(), timedelta(minutes=core.settings.handoff_quiet_minutes)
+        forwarded = await in_thread(
+            lambda s: tickets.forward_to_staff(
+                s, worker, text, attachment if isinstance(attachment, int) else None, now, quiet
+            )
+        )
+        if forwarded is None:
+            dispatcher.utter_message(response="utter_handoff_over")
+            return [SlotSet("handoff", False), *redispatch(tracker)]
+        if forwarded:
+            dispatcher.utter_message(response="utter_forwarded_to_staff")
+        return []
 
 
 class ActionLeaveHandoff(Action):

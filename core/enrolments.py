@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.models import Enrolment, Programme
-from core.programmes import CANCELLED, CONFIRMED, WAITLISTED, is_childcare
+from core.programmes import CANCELLED, CONFIRMED, WAITLISTED, is_childcare, is_open_for_signup
 from core.workers import WorkerRef
 
 
@@ -32,7 +32,7 @@ class Applicant:
 
 @dataclass(frozen=True)
 class BookingResult:
-    """`confirmed`, `waitlisted`, `closed`, `duplicate`, `no_consent` or `unknown`."""
+    """`confirmed`, `waitlisted`, `not_open` (sign-up opens later), `closed`, `duplicate` or `unknown`."""
 
     outcome: str
     programme: Optional[Programme] = None
@@ -51,6 +51,8 @@ def book(session: Session, programme_id: int, applicant: Applicant, today: date,
         return BookingResult("unknown")
     if programme.signup_deadline < today:
         return BookingResult("closed", programme)
+    if not is_open_for_signup(programme, today):
+        return BookingResult("not_open", programme)
     if is_childcare(programme) and applicant.consent_at is None:
         raise ConsentRequired(programme.title)
     duplicate = session.scalars(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -73,3 +73,24 @@ def upcoming_training(
 
 def is_childcare(programme: Programme) -> bool:
     return programme.kind in CHILDCARE_KINDS
+
+
+def is_open_for_signup(programme: Programme, today: date) -> bool:
+    """Sign-up has opened (or never had an opening day) and its deadline has not passed."""
+    return (programme.signup_opens is None or programme.signup_opens <= today) and programme.signup_deadline >= today
+
+
+def views_of(session: Session, ids: Sequence[int]) -> List[ProgrammeView]:
+    """The programmes of an earlier list, in its order."""
+    found = {p.id: p for p in session.scalars(select(Programme).where(Programme.id.in_(list(ids))))}
+    return _with_places(session, [found[i] for i in ids if i in found])
+
+
+def more_like(session: Session, query: Dict[str, Any], shown: Sequence[int], today: date) -> List[ProgrammeView]:
+    """More programmes of the kind a list showed (childcare of a district and age, or training), not yet shown."""
+    limit = len(shown) + 5
+    if query.get("childcare"):
+        views = childcare_for(session, str(query.get("district")), int(query.get("age") or 0), today, limit)
+    else:
+        views = upcoming_training(session, today, query.get("district"), limit)
+    return [v for v in views if v.programme.id not in set(shown)][:5]

@@ -24,6 +24,9 @@ class Settings:
     var_dir: Path
     ticket_deadlines: str
     messages_at_once: int = 2
+    # While staff own a conversation, a rider's first message after this many quiet
+    # minutes is acknowledged (「已转给工作人员」); the ones right after it are not.
+    handoff_quiet_minutes: int = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -39,6 +42,7 @@ class Settings:
             var_dir=var_dir,
             ticket_deadlines=environ.get("TICKET_DEADLINES", "urgent=2h/24h,ordinary=24h/7d,complex=24h/15d"),
             messages_at_once=max(1, int(environ.get("RASA_MESSAGES_AT_ONCE", "2"))),
+            handoff_quiet_minutes=max(0, int(environ.get("HANDOFF_QUIET_MINUTES", "10"))),
         )
 
 

@@ -176,6 +176,31 @@ def add_worker_message(
     return message
 
 
+def forward_to_staff(
+    session: Session,
+    worker: WorkerRef,
+    text: str,
+    attachment_id: Optional[int],
+    now: datetime,
+    quiet: timedelta,
+) -> Optional[bool]:
+    """Add a message to the ticket whose conversation staff own.
+
+    None when staff no longer own it (the hand-off ended while the message was
+    on its way); otherwise whether to tell the worker it arrived: yes for the
+    first message after `quiet` without one, so a worker who comes back later
+    knows it was not lost, and no for the messages that follow it.
+    """
+    ticket = handoff_ticket(session, worker)
+    if ticket is None:
+        return None
+    previous = ticket.last_worker_message_at
+    add_worker_message(session, ticket, text, now)
+    if attachment_id is not None:
+        attach(session, ticket, attachment_id, now)
+    return previous is None or now - previous >= quiet
+
+
 def attach(session: Session, ticket: Ticket, attachment_id: int, now: datetime) -> None:
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or (attachment.channel, attachment.sender_id) != (ticket.channel, ticket.sender_id):

@@ -23,6 +23,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot.channels import buttons
 from bot.channels.replies import domain_messages, staff_own_conversation
 from bot.stores.tracker_store import TrackerStoreUnavailable
 from core.settings import Settings
@@ -56,6 +57,7 @@ async def answer(
     collector = CollectingOutputChannel()
     try:
         async with admission(app):
+            text = await numbered_choice(agent, sender, text)
             await on_new_message(UserMessage(text, collector, sender, input_channel=channel, metadata=metadata))
     except asyncio.CancelledError:
         logger.warning("handling a %s message from %s was cancelled", channel, sender)
@@ -66,6 +68,18 @@ async def answer(
     if collector.messages or await staff_own_conversation(agent, sender):
         return collector.messages
     return domain_messages(agent, "utter_try_again", sender)
+
+
+async def numbered_choice(agent: Any, sender: Text, text: Text) -> Text:
+    """A lone digit picks that choice of the assistant's last message, on every channel.
+
+    WeChat shows choices as numbered lines, and riders type the number on any
+    channel; a digit the last message offered no choice for stays a digit.
+    """
+    if not buttons.is_digit_choice(text):
+        return text  # no need to read the conversation
+    tracker = await agent.tracker_store.retrieve(sender)
+    return buttons.pick(buttons.last_buttons(tracker.events if tracker else []), text) or text
 
 
 def as_rendered(message: Dict[Text, Any]) -> Dict[Text, Any]:

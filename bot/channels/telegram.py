@@ -34,6 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import buttons as button_kinds
 from bot.channels.handling import answer, as_rendered, location_payload
 from bot.channels.outgoing import SendError, split_text
 from bot.channels.replies import domain_messages
@@ -122,14 +123,19 @@ class TelegramSender:
 
 
 def _keyboard(buttons: List[Dict[str, Any]]) -> Optional[types.InlineKeyboardMarkup]:
-    if not buttons:
+    """Choices as callback buttons, web links as URL buttons; `tel:` links are left out (Telegram
+    refuses them, and its apps make the phone number in the text tappable)."""
+    options, links = button_kinds.choices(buttons), button_kinds.links(buttons)
+    if not options and not links:
         return None
     markup = types.InlineKeyboardMarkup()
-    for button in buttons:
-        payload = str(button.get("payload") or button.get("title"))
+    for button in options:
+        payload = str(button["payload"])
         # callback_data is limited to 64 bytes; a longer payload goes as its title, for the NLU.
         data = payload if len(payload.encode()) <= CALLBACK_DATA_LIMIT else str(button["title"])[:20]
         markup.row(types.InlineKeyboardButton(text=str(button["title"]), callback_data=data))
+    if links:
+        markup.row(*(types.InlineKeyboardButton(text=str(b["title"]), url=str(b["url"])) for b in links))
     return markup
 
 

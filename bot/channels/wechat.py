@@ -7,8 +7,8 @@
 - A message is handled once: WeChat redelivers after 5 s, and a replay is ignored.
 - Text, voice with WeChat's own recognition, location (GCJ-02, converted to
   WGS-84 before the search), images (stored for reports) and the subscribe
-  event are understood. A reply of a single digit picks that button of the
-  assistant's last message, as WeChat text messages have no buttons.
+  event are understood. Text messages have no buttons: choices become numbered
+  lines (a reply of the digit picks one, bot.channels.handling) and links `<a href>`.
 - WeChat waits five seconds: the reply goes back passively when it is ready
   within `PASSIVE_WINDOW_S`; otherwise WeChat gets `success` at once and the
   reply follows through the customer-service API, as staff replies do.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import html
 import logging
 import os
 import time
@@ -37,6 +38,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
 
+from bot.channels import buttons
 from bot.channels.handling import answer, as_rendered, location_payload
 from bot.channels.outgoing import SendError, split_text
 from core import geo, inbound, tickets
@@ -98,10 +100,13 @@ class ApiClient(WeChatClient):
 
 
 def render_text(message: Dict[str, Any]) -> str:
-    """A message as WeChat text: buttons become numbered lines, chosen by replying the number."""
+    """A message as WeChat text: choices become numbered lines, chosen by replying the number;
+    web links become `<a href>` (WeChat shows them as tappable words, and detects phone numbers itself)."""
     lines = [message.get("text") or ""]
-    for number, button in enumerate(message.get("buttons") or [], 1):
+    for number, button in enumerate(buttons.choices(message.get("buttons")), 1):
         lines.append(f"【{number}】{button.get('title')}")
+    for link in buttons.links(message.get("buttons")):
+        lines.append(f'<a href="{html.escape(str(link["url"]))}">{html.escape(str(link.get("title") or ""))}</a>')
     return "\n".join(line for line in lines if line)
 
 
@@ -277,7 +282,7 @@ class WeChatInput(InputChannel):
         """(text for the assistant, metadata), or None for events that need no answer."""
         kind = message.type
         if kind == "text":
-            return await self._numbered_choice(request, message.source, message.content or ""), {}
+            return message.content or "", {}
         if kind == "voice" and getattr(message, "recognition", None):
             return message.recognition, {}
         if kind == "location":
@@ -291,20 +296,6 @@ class WeChatInput(InputChannel):
         if kind == "event":
             return None
         return "", {}  # stickers, videos…: a blank message, which the assistant asks to retype
-
-    async def _numbered_choice(self, request: Request, openid: str, text: str) -> str:
-        """A lone digit picks that button of the assistant's last message, if it had buttons."""
-        digit = text.strip()
-        if not (len(digit) == 1 and digit.isdigit() and digit != "0"):
-            return text
-        tracker = await request.app.ctx.agent.tracker_store.retrieve(openid)
-        for event in reversed(tracker.events if tracker else []):
-            if event.type_name == "bot":
-                buttons = (event.data or {}).get("buttons") or []
-                if int(digit) <= len(buttons):
-                    return str(buttons[int(digit) - 1].get("payload") or text)
-                return text
-        return text
 
     async def _store_image(self, openid: str, media_id: Optional[str]) -> Optional[int]:
         if not media_id:

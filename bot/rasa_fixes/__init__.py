@@ -1,4 +1,4 @@
-"""Fixes to Rasa 3.6's hot path, applied by `bot.rasa_server` before Rasa starts.
+"""Fixes to Rasa 3.6's hot path and training, applied by `bot.rasa_server` before Rasa starts.
 
 Each module fixes one measured cost (bench/RESULTS.md) and keeps Rasa's
 behaviour: the same answers, the same errors. `apply_all` is idempotent.
@@ -6,7 +6,7 @@ behaviour: the same answers, the same errors. `apply_all` is idempotent.
 
 from __future__ import annotations
 
-from bot.rasa_fixes import action_results, endpoint_sessions, event_types, graph_runner
+from bot.rasa_fixes import action_results, endpoint_sessions, event_types, graph_runner, training_cache
 
 
 def apply_all() -> None:
@@ -14,3 +14,4 @@ def apply_all() -> None:
     endpoint_sessions.apply()
     event_types.apply()
     graph_runner.apply()
+    training_cache.apply()

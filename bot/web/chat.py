@@ -33,6 +33,8 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 HISTORY_EVENTS = 60
 CONVERSATION_HEADER = "X-Conversation-Id"
+# Metadata mark of a message the assistant handled a second time (actions.runtime.REDISPATCHED).
+REDISPATCHED = "redispatched"
 
 
 def setup(app: web.Application, settings: Settings) -> None:
@@ -47,6 +49,25 @@ def setup(app: web.Application, settings: Settings) -> None:
 def image_type(data: bytes) -> Optional[str]:
     """The content type of a JPEG or PNG, judged by its bytes, not by what the client claims."""
     return next((kind for magic, kind in IMAGE_SIGNATURES if data.startswith(magic)), None)
+
+
+def history_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """A message of the conversation as the page shows it after a reload; None for what it does not show.
+
+    Button payloads and messages handed to the assistant a second time
+    (actions.runtime.redispatch) are left out; the assistant's buttons come along.
+    """
+    kind, text = event.get("event"), str(event.get("text") or "")
+    metadata = event.get("metadata") or {}
+    if kind not in ("user", "bot") or not text or text.startswith("/") or metadata.get(REDISPATCHED):
+        return None
+    if kind == "user":
+        return {"from": "me", "text": text}
+    line: Dict[str, Any] = {"from": "staff" if metadata.get("staff") else "bot", "text": text}
+    buttons = (event.get("data") or {}).get("buttons")
+    if buttons:
+        line["buttons"] = buttons
+    return line
 
 
 class ChatHandler:
@@ -123,12 +144,7 @@ class ChatHandler:
                 events = (await reply.json()).get("events", []) if reply.status == 200 else []
         except (aiohttp.ClientError, TimeoutError, ValueError):
             events = []
-        lines = [
-            {"from": "me" if e["event"] == "user" else ("staff" if (e.get("metadata") or {}).get("staff") else "bot"),
-             "text": e.get("text") or ""}
-            for e in events
-            if e.get("event") in ("user", "bot") and e.get("text") and not str(e.get("text")).startswith("/")
-        ][-HISTORY_EVENTS:]  # fmt: skip
+        lines = [line for line in map(history_line, events) if line is not None][-HISTORY_EVENTS:]
         last = await read_in_transaction(request, lambda s: outbox.last_reply_id(s, CHANNEL, conversation_id))
         return web.json_response({"messages": lines, "last_reply_id": last})
 

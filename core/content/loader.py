@@ -23,7 +23,8 @@ FILE_TABLES = (
     ("districts", "gazetteer/districts.csv"),
     ("landmarks", "gazetteer/landmarks.csv"),
     ("topics", "topics.csv"),
-    ("legal_guides", "legal_guides.csv"),
+    ("legal_topics", "legal_topics.csv"),
+    ("legal_sections", "legal_sections.csv"),
     ("faq", "faq.csv"),
 )
 
@@ -46,23 +47,32 @@ def district_names(content_dir: Path = CONTENT_DIR) -> List[str]:
 
 
 def is_empty(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Topic)) == 0
+    """A database nothing was ever loaded into."""
+    return _is_empty(session, Topic)
 
 
 def load_initial(session: Session, today: date, content_dir: Path = CONTENT_DIR) -> List[ImportReport]:
-    """Load everything into an empty database; an installed one is left alone.
+    """Load everything into an empty database; in an installed one, only tables still empty.
 
-    Admins' edits live in the database, so content is never reloaded over them.
-    Every table goes through the same checks as an admin's CSV import.
+    Admins' edits live in the database, so a table that holds rows is never
+    reloaded over them; a table a later migration added starts empty and is
+    filled from content/ here. The sample tables are loaded into a new
+    database only. Every table goes through the same checks as an admin's CSV import.
     """
-    if not is_empty(session):
-        return []
+    fresh = is_empty(session)
     districts = read_csv(content_dir / "gazetteer" / "districts.csv")
     landmarks = read_csv(content_dir / "gazetteer" / "landmarks.csv")
     specs = table_specs([d["name"] for d in districts])
     reports = [
-        import_bytes(session, specs[name], (content_dir / relative).read_bytes()) for name, relative in FILE_TABLES
+        import_bytes(session, specs[name], (content_dir / relative).read_bytes())
+        for name, relative in FILE_TABLES
+        if fresh or _is_empty(session, specs[name].model)
     ]
-    for name, rows in sample.generate(districts, landmarks, today).items():
-        reports.append(import_bytes(session, specs[name], to_csv_bytes(specs[name].header(), rows)))
+    if fresh:
+        for name, rows in sample.generate(districts, landmarks, today).items():
+            reports.append(import_bytes(session, specs[name], to_csv_bytes(specs[name].header(), rows)))
     return reports
+
+
+def _is_empty(session: Session, model: type) -> bool:
+    return session.scalar(select(func.count()).select_from(model)) == 0

@@ -244,6 +244,7 @@ def pass_guides(districts: Sequence[Dict[str, str]]) -> List[Dict[str, str]]:
 def programmes(rng: random.Random, districts: Sequence[Dict[str, str]], today: date) -> List[Dict[str, str]]:
     """Childcare for the coming summer and term, and training in the next three months."""
     summer = date(today.year if today < date(today.year, 7, 1) else today.year + 1, 7, 10)
+    summer_signup = date(summer.year, 5, 20)
     term_start = today - timedelta(days=20)
     rows: List[Dict[str, str]] = []
     for d in districts:
@@ -251,10 +252,11 @@ def programmes(rng: random.Random, districts: Sequence[Dict[str, str]], today: d
             start = term_start if kind == "after_school" else summer + timedelta(days=rng.choice((0, 7, 14)))
             end = start + timedelta(days=120 if kind == "after_school" else rng.choice((5, 14, 28)))
             deadline = end - timedelta(days=7) if kind == "after_school" else start - timedelta(days=5)
+            opens = None if kind == "after_school" or today >= summer_signup else summer_signup
             rows.append(
                 _programme(kind, f"{d['name']}{title}", "", d["name"], age_min, age_max, start, end,
                            schedule, capacity, "免费" if kind != "summer_camp" else "每人100元（困难家庭免费）",
-                           deadline, "为新就业群体子女提供看护、作业辅导和兴趣活动。")
+                           deadline, "为新就业群体子女提供看护、作业辅导和兴趣活动。", opens)
             )  # fmt: skip
     for i, (kind, title, topic) in enumerate(TRAINING):
         district = districts[i % len(districts)]["name"] if kind == "lecture" else "潞州区"
@@ -269,8 +271,9 @@ def programmes(rng: random.Random, districts: Sequence[Dict[str, str]], today: d
 
 
 def _programme(
-    kind, title, topic, district, age_min, age_max, start, end, schedule, capacity, fee, deadline, description
-):
+    kind, title, topic, district, age_min, age_max, start, end, schedule, capacity, fee, deadline, description,
+    opens=None,
+):  # fmt: skip
     return {
         "id": "",
         "kind": kind,
@@ -287,6 +290,7 @@ def _programme(
         "capacity": str(capacity),
         "fee": fee,
         "signup_deadline": deadline.isoformat(),
+        "signup_opens": opens.isoformat() if opens else "",
         "description": description,
         "is_sample": "1",
     }

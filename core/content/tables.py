@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
+from core.legal import ASPECTS, LEGAL_INTENTS, RELATIONSHIPS, section_key
 from core.models import (
     District,
     Enrolment,
     FaqEntry,
     Landmark,
     LegalAidPoint,
-    LegalGuide,
+    LegalSection,
+    LegalTopic,
     PassGuide,
     Place,
     Programme,
@@ -91,6 +93,10 @@ def a_date(value: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise CellError(f"“{value}”不是日期（格式 2027-07-01）") from None
+
+
+def optional_date(value: str) -> Optional[date]:
+    return a_date(value) if value.strip() else None
 
 
 def optional_datetime(value: str) -> Optional[datetime]:
@@ -177,6 +183,11 @@ class TableSpec:
         return tuple(c.name for c in self.columns)
 
 
+def _section_key(values: Dict[str, Any]) -> None:
+    """A section is named by what it answers: a re-import updates it instead of adding a copy."""
+    values["key"] = section_key(values["topic"], values["relationship"], values["aspect"], values.get("valid_from"))
+
+
 def _place_cells(values: Dict[str, Any]) -> None:
     """The place's key on every grid the nearest search reads."""
     for _, grid, column in GRIDS:
@@ -259,17 +270,33 @@ def table_specs(districts: Sequence[str]) -> Dict[str, TableSpec]:
             ),
         ),
         TableSpec(
-            "legal_guides",
-            LegalGuide,
-            "intent",
+            "legal_topics",
+            LegalTopic,
+            "key",
             (
-                Column("intent", required_text),
+                Column("key", required_text),
+                Column("intent", one_of(LEGAL_INTENTS)),
                 Column("title", required_text),
-                Column("steps", required_text),
-                Column("evidence"),
-                Column("deadlines"),
-                Column("where_to_go"),
+                Column("keywords"),
+                Column("asks_relationship", boolean),
+                Column("sort", integer),
             ),
+        ),
+        TableSpec(
+            "legal_sections",
+            LegalSection,
+            "key",
+            (
+                Column("topic", required_text),
+                Column("relationship", one_of(RELATIONSHIPS)),
+                Column("aspect", one_of(ASPECTS)),
+                Column("text", required_text),
+                Column("source", required_text),
+                Column("reviewed_on", a_date),
+                Column("valid_from", optional_date, required=False),
+                Column("valid_until", optional_date, required=False),
+            ),
+            derive=_section_key,
         ),
         TableSpec(
             "pass_guides",
@@ -297,6 +324,7 @@ def table_specs(districts: Sequence[str]) -> Dict[str, TableSpec]:
                 Column("capacity", integer),
                 Column("fee"),
                 Column("signup_deadline", a_date),
+                Column("signup_opens", optional_date, required=False),
                 Column("description", required=False),
                 IS_SAMPLE,
             ),

@@ -1,7 +1,7 @@
 """All tables; importing this module registers them on `Base.metadata`."""
 
 from core.models.base import Base, utcnow
-from core.models.content import FaqEntry, LegalGuide, PassGuide, Topic
+from core.models.content import FaqEntry, LegalSection, LegalTopic, PassGuide, Topic
 from core.models.places import District, Landmark, LegalAidPoint, Place
 from core.models.programmes import Enrolment, Programme
 from core.models.tickets import (
@@ -37,7 +37,8 @@ __all__ = [
     "FaqEntry",
     "Landmark",
     "LegalAidPoint",
-    "LegalGuide",
+    "LegalSection",
+    "LegalTopic",
     "PassGuide",
     "Place",
     "Programme",

@@ -1,8 +1,8 @@
-"""Texts admins edit: legal guides, community-pass guidance, FAQ entries, topics."""
+"""Texts admins edit: legal topics and their sections, community-pass guidance, FAQ entries, topics."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Text
 
 from core.models.base import Base, utcnow
 
@@ -21,17 +21,46 @@ class Topic(Base):
     clarifiable = Column(Boolean, nullable=False, default=True)
 
 
-class LegalGuide(Base):
-    """First steps for one legal intent: evidence, where to go, deadlines, the law."""
+class LegalTopic(Base):
+    """A legal trouble riders bring: the default one of an intent, or a branch of it.
 
-    __tablename__ = "legal_guides"
+    A branch (押金 under unpaid wages, 肇事逃逸 under accidents) is chosen when the
+    rider's words contain one of its `keywords`. Where the remedies depend on
+    whether the rider has a 劳动关系, `asks_relationship` makes the assistant ask.
+    """
 
-    intent = Column(String(40), primary_key=True)
+    __tablename__ = "legal_topics"
+
+    key = Column(String(40), primary_key=True)
+    intent = Column(String(40), nullable=False, index=True)
     title = Column(String(60), nullable=False)
-    steps = Column(Text, nullable=False)
-    evidence = Column(Text, nullable=False, default="")
-    deadlines = Column(Text, nullable=False, default="")
-    where_to_go = Column(Text, nullable=False, default="")
+    keywords = Column(Text, nullable=False, default="")
+    asks_relationship = Column(Boolean, nullable=False, default=False)
+    sort = Column(Integer, nullable=False, default=0)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class LegalSection(Base):
+    """One part of a topic's answer (summary, steps, evidence, deadlines, where to go)
+    for one kind of working relationship (or `any`), with the law it rests on.
+
+    `valid_from` / `valid_until` date statements that change on a known day (a
+    province joining 职业伤害保障); `reviewed_on` is when someone last checked it.
+    The key is `topic/relationship/aspect/valid_from`, so a CSV re-import updates
+    the row it names.
+    """
+
+    __tablename__ = "legal_sections"
+
+    key = Column(String(120), primary_key=True)
+    topic = Column(String(40), nullable=False, index=True)
+    relationship = Column(String(20), nullable=False)
+    aspect = Column(String(20), nullable=False)
+    text = Column(Text, nullable=False)
+    source = Column(Text, nullable=False)
+    reviewed_on = Column(Date, nullable=False)
+    valid_from = Column(Date, nullable=True)
+    valid_until = Column(Date, nullable=True)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 

@@ -37,6 +37,8 @@ class Programme(Base):
     capacity = Column(Integer, nullable=False)
     fee = Column(String(40), nullable=False, default="免费")
     signup_deadline = Column(Date, nullable=False)
+    # Sign-up for a seasonal programme opens some weeks ahead; empty means open already.
+    signup_opens = Column(Date, nullable=True)
     description = Column(Text, nullable=False, default="")
     is_sample = Column(Boolean, nullable=False, default=False)
 

@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.linear_intent_classifier import TfidfLogisticRegressionClassifier
+from nlu.linear_intent_classifier import TfidfLinearClassifier
 
 EXAMPLES = {
     "wages": ["boss owes wages", "unpaid wages again", "wages not paid", "no wages this month"],
@@ -35,10 +35,10 @@ def featurize(messages, storage, context, train=False):
 def test_trains_predicts_and_survives_persistence(model_storage, context) -> None:
     training = [Message({TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts]
     featurize(training, model_storage, context, train=True)
-    config = {**TfidfLogisticRegressionClassifier.get_default_config(), "ranking_length": 2}
-    classifier = TfidfLogisticRegressionClassifier.create(config, model_storage, Resource("clf"), context)
+    config = {**TfidfLinearClassifier.get_default_config(), "ranking_length": 2}
+    classifier = TfidfLinearClassifier.create(config, model_storage, Resource("clf"), context)
     classifier.train(TrainingData(training))
-    loaded = TfidfLogisticRegressionClassifier.load(config, model_storage, Resource("clf"), context)
+    loaded = TfidfLinearClassifier.load(config, model_storage, Resource("clf"), context)
     message = featurize([Message({TEXT: "my boss owes me wages"})], model_storage, context)[0]
     loaded.process([message])
     assert message.get(INTENT)["name"] == "wages"
@@ -50,8 +50,8 @@ def test_trains_predicts_and_survives_persistence(model_storage, context) -> Non
 def test_a_message_with_no_known_words_is_not_confident(model_storage, context) -> None:
     training = [Message({TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts]
     featurize(training, model_storage, context, train=True)
-    classifier = TfidfLogisticRegressionClassifier.create(
-        TfidfLogisticRegressionClassifier.get_default_config(), model_storage, Resource("clf2"), context
+    classifier = TfidfLinearClassifier.create(
+        TfidfLinearClassifier.get_default_config(), model_storage, Resource("clf2"), context
     )
     classifier.train(TrainingData(training))
     message = featurize([Message({TEXT: "zzz qqq"})], model_storage, context)[0]
@@ -62,6 +62,6 @@ def test_a_message_with_no_known_words_is_not_confident(model_storage, context) 
 @pytest.mark.parametrize("bad", [{"C": 0}, {"ranking_length": -1}])
 def test_bad_configuration_is_refused(model_storage, context, bad) -> None:
     with pytest.raises(InvalidConfigException):
-        TfidfLogisticRegressionClassifier.create(
-            {**TfidfLogisticRegressionClassifier.get_default_config(), **bad}, model_storage, Resource("x"), context
+        TfidfLinearClassifier.create(
+            {**TfidfLinearClassifier.get_default_config(), **bad}, model_storage, Resource("x"), context
         )

@@ -41,16 +41,26 @@
     scroll();
   }
 
-  function buttons(list) {
+  // Choices answer with their payload; links (a map, a phone number) open it. Only http(s) and tel: links.
+  function buttons(list, withChoices) {
     const box = document.createElement("div");
     box.className = "buttons";
     for (const b of list) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = b.title;
-      button.addEventListener("click", () => send(b.payload, b.title));
-      box.appendChild(button);
+      if (b.url && /^(https?:|tel:)/.test(b.url)) {
+        const a = document.createElement("a");
+        a.className = "link";
+        a.href = b.url; a.textContent = b.title; a.rel = "noopener";
+        if (!b.url.startsWith("tel:")) a.target = "_blank";
+        box.appendChild(a);
+      } else if (b.payload && withChoices) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = b.title;
+        button.addEventListener("click", () => send(b.payload, b.title));
+        box.appendChild(button);
+      }
     }
+    if (!box.childNodes.length) return;
     log.appendChild(box);
     scroll();
   }
@@ -66,7 +76,7 @@
   function show(messages) {
     for (const m of messages) {
       if (m.text) bubble(m.staff ? "staff" : "bot", m.text);
-      if (m.buttons && m.buttons.length) buttons(m.buttons);
+      if (m.buttons && m.buttons.length) buttons(m.buttons, true);
     }
   }
 
@@ -134,7 +144,12 @@
     try {
       const response = await fetch("/api/chat/history", { credentials: "same-origin" });
       const data = await response.json();
-      for (const line of data.messages) bubble(line.from, line.text);
+      // Links stay on every message; the choices only on the last one, which is still waiting for them.
+      const lastBot = data.messages.map((line) => line.from).lastIndexOf("bot");
+      data.messages.forEach((line, index) => {
+        bubble(line.from, line.text);
+        if (line.buttons && line.buttons.length) buttons(line.buttons, index === lastBot && index === data.messages.length - 1);
+      });
       if (!data.messages.length) notice("您好，我是暖新助手");
       return data.last_reply_id || 0;
     } catch (error) {
