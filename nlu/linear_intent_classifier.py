@@ -62,6 +62,10 @@ class TfidfLinearClassifier(GraphComponent, IntentClassifier):
             "max_iter": 1000,
             # Damp repeated features with 1 + log(tf).
             "sublinear_tf": True,
+            # Features in more than this share of the examples carry no evidence and get no weight
+            # (the space char_wb puts around every word): a message of nothing but unknown
+            # characters then has no features at all and goes to the fallback.
+            "max_df": 0.9,
             # How many intents the ranking keeps (0 = all).
             "ranking_length": 10,
             # Seed of the solver, for repeatable training.
@@ -86,6 +90,8 @@ class TfidfLinearClassifier(GraphComponent, IntentClassifier):
     def validate_config(cls, config: Dict[Text, Any]) -> None:
         if float(config["C"]) <= 0:
             raise InvalidConfigException(f"{cls.__name__}: `C` must be positive.")
+        if not 0.0 < float(config["max_df"]) <= 1.0:
+            raise InvalidConfigException(f"{cls.__name__}: `max_df` must lie in (0, 1].")
         if float(config["temperature"]) <= 0:
             raise InvalidConfigException(f"{cls.__name__}: `temperature` must be positive.")
         if config["loss"] not in ("hinge", "logistic"):
@@ -129,6 +135,7 @@ class TfidfLinearClassifier(GraphComponent, IntentClassifier):
         counts = _features(examples)
         document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
         idf = np.log((1 + counts.shape[0]) / (1 + document_frequency)) + 1.0
+        idf[document_frequency > float(self._config["max_df"]) * counts.shape[0]] = 0.0
         model = self._model()
         model.fit(self._weigh(counts, idf), [e.get(INTENT) for e in examples])
         self._classes = [str(c) for c in model.classes_]

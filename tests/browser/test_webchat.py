@@ -89,3 +89,37 @@ def test_photo_report_then_a_staff_reply_arrives_live_and_survives_a_reload(
     assert conversation_id(stranger) != me
     stranger.context.close()
     page.context.close()
+
+
+def test_the_last_messages_choices_survive_a_reload_and_a_typed_number_picks_one(
+    stack: RunningStack, browser: Browser
+) -> None:
+    page = phone(browser)
+    page.goto(stack.web)
+    say(page, "你好")
+    expect(page.locator(".buttons button")).to_have_count(4)
+    page.reload()
+    expect(page.locator(".row.bot .bubble").filter(has_text="暖新助手")).to_have_count(1)
+    expect(page.locator(".buttons button")).to_have_text(["附近驿站", "法律求助", "孩子托管", "转人工"])
+    say(page, "1")  # picks 附近驿站, as on WeChat
+    expect(page.locator(".row.bot .bubble").last).to_contain_text("您现在在哪儿")
+    expect(page.locator(".row.bot .bubble").filter(has_text="记下了")).to_have_count(0)
+    page.context.close()
+
+
+def test_map_and_phone_are_tappable_links_not_raw_urls(stack: RunningStack, browser: Browser) -> None:
+    page = phone(browser)
+    page.goto(stack.web)
+    say(page, "英雄中路附近哪能充电")
+    expect(page.locator(".row.bot .bubble").filter(has_text="示例数据")).to_have_count(3)
+    maps = page.locator(".buttons a.link", has_text="地图导航")
+    calls = page.locator(".buttons a.link", has_text="拨打电话")
+    expect(maps).to_have_count(3)
+    expect(calls).to_have_count(3)
+    assert maps.first.get_attribute("href").startswith("https://uri.amap.com/marker?")
+    assert calls.first.get_attribute("href").startswith("tel:0355")
+    expect(page.locator(".row.bot .bubble").filter(has_text="http")).to_have_count(0)
+    page.reload()
+    expect(page.locator(".buttons a.link", has_text="地图导航")).to_have_count(3)
+    screenshot(page, "webchat_station_links")
+    page.context.close()

@@ -59,7 +59,22 @@ def test_a_message_with_no_known_words_is_not_confident(model_storage, context) 
     assert message.get(INTENT)["confidence"] < 0.5
 
 
-@pytest.mark.parametrize("bad", [{"C": 0}, {"ranking_length": -1}])
+def test_a_feature_every_example_has_carries_no_evidence(model_storage, context) -> None:
+    """`char_wb` puts a space around every word: a message of unknown characters has only
+    that feature, which must not decide its intent (嘟嘟嘟嘟 was `affirm` at 0.99)."""
+    training = [Message({TEXT: f"{t} common", INTENT: i}) for i, texts in EXAMPLES.items() for t in texts]
+    training += [Message({TEXT: "common yes", INTENT: "affirm"})] * 8
+    featurize(training, model_storage, context, train=True)
+    for loss in ("hinge", "logistic"):
+        config = {**TfidfLinearClassifier.get_default_config(), "loss": loss}
+        classifier = TfidfLinearClassifier.create(config, model_storage, Resource(f"clf-{loss}"), context)
+        classifier.train(TrainingData(training))
+        message = featurize([Message({TEXT: "zzz common"})], model_storage, context)[0]
+        classifier.process([message])
+        assert message.get(INTENT)["confidence"] == pytest.approx(1 / 4), loss
+
+
+@pytest.mark.parametrize("bad", [{"C": 0}, {"ranking_length": -1}, {"temperature": 0}, {"max_df": 0}, {"loss": "x"}])
 def test_bad_configuration_is_refused(model_storage, context, bad) -> None:
     with pytest.raises(InvalidConfigException):
         TfidfLinearClassifier.create(

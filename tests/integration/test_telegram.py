@@ -166,3 +166,15 @@ def test_a_staff_reply_reaches_a_telegram_worker_even_through_flood_control(stac
     assert pieces[0].startswith("【工作人员")
     assert fakes.telegram.rate_limited == limited_before + 1
     assert time.monotonic() - started >= 1.0  # waited out retry_after
+
+
+def test_a_station_answer_has_a_map_button_and_no_raw_url(stack, fakes) -> None:
+    chat = new_chat()
+    post(stack, message_update(chat, chat, text="英雄中路附近哪能充电"))
+    items = [m for m in sent_to(fakes, chat) if m["text"].startswith(("1.", "2.", "3."))]
+    assert len(items) == 3
+    for item in items:
+        assert "http" not in item["text"] and "电话：0355-" in item["text"]  # Telegram links the number itself
+        keyboard = [b for row in json.loads(item["reply_markup"])["inline_keyboard"] for b in row]
+        assert [b["text"] for b in keyboard] == ["地图导航"]
+        assert keyboard[0]["url"].startswith("https://uri.amap.com/marker?") and "callback_data" not in keyboard[0]

@@ -185,3 +185,11 @@ def test_a_staff_reply_uses_the_customer_service_api_with_a_cached_token(stack, 
         "【工作人员 测试员】第2条答复：正在处理",
     ]
     assert fakes.wechat.token_fetches <= 2  # one per process that sends (channel, delivery), then cached
+
+
+def test_a_station_answer_links_the_map_instead_of_a_raw_url(stack) -> None:
+    response, query = post(stack, xml_of(openid(), "text", Content="英雄中路附近哪能充电"))
+    text = reply_text(response, query)
+    assert text.count(">地图导航</a>") == 3 and '<a href="https://uri.amap.com/marker?' in text
+    assert not any(line.startswith("http") or "地图：http" in line for line in text.splitlines())
+    assert "tel:" not in text and "电话：0355-" in text

@@ -4,6 +4,7 @@ import threading
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core import enrolments
 from core.models import Enrolment, Programme
@@ -119,3 +120,15 @@ def test_childrens_data_is_erased_after_the_retention_period(services: Services)
         assert (wiped.participant_name, wiped.phone, wiped.participant_age) == (None, None, None)
         assert wiped.anonymised_at is not None and wiped.status == "confirmed"
         assert kept.participant_name == "王小明" and kept.phone == "13812345678"
+
+
+def test_sign_up_before_it_opens_is_refused_and_stores_nothing(services: Services) -> None:
+    programme_id = new_programme(services, capacity=5, signup_opens=date(2027, 5, 20))
+    result = book(services, programme_id, applicant("early"))
+    assert result.outcome == "not_open"
+    stored = services.read(lambda s: s.scalars(select(Enrolment).where(Enrolment.programme_id == programme_id)).all())
+    assert stored == []
+    opened = services.transaction(
+        lambda s: enrolments.book(s, programme_id, applicant("early"), date(2027, 5, 20), NOW).outcome
+    )
+    assert opened == "confirmed"

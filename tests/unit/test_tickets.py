@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from core import deadlines, tickets
-from core.models import AuditEvent, OutboxMessage, StaffUser, Ticket
+from core.models import AuditEvent, OutboxMessage, StaffUser, Ticket, TicketMessage
 from core.services import Services
 from core.workers import WorkerRef
 
@@ -164,3 +164,30 @@ def test_overdue_when_unanswered_past_the_deadline(services: Services) -> None:
     ticket = open_request(services, "late-t", intent="report_issue")
     assert not tickets.is_overdue(ticket, NOW + timedelta(hours=1))
     assert tickets.is_overdue(ticket, NOW + timedelta(hours=3))
+
+
+def test_a_message_to_staff_after_a_quiet_spell_is_acknowledged_once(services: Services) -> None:
+    worker = WorkerRef("rest", "quiet")
+    ticket = open_request(services, "quiet", handoff=True)
+    quiet = timedelta(minutes=10)
+
+    def forward(text: str, when: datetime):
+        return services.transaction(lambda s: tickets.forward_to_staff(s, worker, text, None, when, quiet))
+
+    assert forward("在吗", NOW + timedelta(minutes=1)) is False  # right after the hand-over: no need
+    assert forward("有人吗", NOW + timedelta(minutes=12)) is True  # back after a quiet spell
+    assert forward("快点", NOW + timedelta(minutes=13)) is False  # the next ones are not
+    lines = services.read(
+        lambda s: s.scalars(select(TicketMessage.text).where(TicketMessage.ticket_id == ticket.id)).all()
+    )
+    assert {"在吗", "有人吗", "快点"} <= set(lines)
+
+
+def test_a_message_after_the_hand_off_ended_is_not_forwarded(services: Services) -> None:
+    worker = WorkerRef("rest", "ended")
+    ticket = open_request(services, "ended", handoff=True)
+    services.transaction(lambda s: tickets.end_handoff(s, s.get(Ticket, ticket.id), "worker", NOW))
+    forwarded = services.transaction(
+        lambda s: tickets.forward_to_staff(s, worker, "你好", None, NOW, timedelta(minutes=10))
+    )
+    assert forwarded is None

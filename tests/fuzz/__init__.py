@@ -1,0 +1,1 @@
+"""Seeded random conversations against the running assistant, with invariants checked after every turn."""
