@@ -44,8 +44,8 @@ def test_same_sentence_counts_as_rasas_featurizer(model_storage, context, analyz
     ours = SentenceNgramFeaturizer.create(config, model_storage, Resource(f"snf-{analyzer}"), context)
     ours.train(ours_data)
     ours.process_training_data(ours_data)
-    for theirs, mine in zip(rasas_data.training_examples, ours_data.training_examples):
-        expected = [f.features for f in theirs.features if f.type == "sentence"][0]
+    for theirs, mine in zip(rasas_data.training_examples, ours_data.training_examples, strict=True):
+        expected = next(f.features for f in theirs.features if f.type == "sentence")
         assert sorted(sentence(mine).toarray().ravel()) == sorted(expected.toarray().ravel())
 
 
