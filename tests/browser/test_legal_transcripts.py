@@ -14,6 +14,11 @@ from playwright.sync_api import Browser, expect
 from tests.browser.conftest import screenshot
 from tests.browser.test_webchat import phone, say
 
+# The n-th answer is on the page and the assistant is no longer typing.
+ANSWERED = (
+    "n => document.querySelectorAll('.row.bot .bubble').length >= n"
+    " && !document.querySelector('#typing:not([hidden])')"
+)
 # (name, the rider's messages, words the conversation's answers must hold, words they must not)
 TRANSCRIPTS: List[Tuple[str, List[str], List[str], List[str]]] = [
     ("legal_crowd_deduction", ["平台扣了我200块 说我超时", "众包", "时效多久"], ["法院", "3年"], ["仲裁一年"]),
@@ -38,10 +43,7 @@ def test_legal_conversation_on_a_phone(stack, browser: Browser, name, messages, 
     for count, message in enumerate(messages, 1):
         say(page, message)
         expect(page.locator(".row.me .bubble")).to_have_count(count)
-        page.wait_for_function(
-            "n => document.querySelectorAll('.row.bot .bubble').length >= n && !document.querySelector('#typing:not([hidden])')",
-            arg=count,
-        )
+        page.wait_for_function(ANSWERED, arg=count)
     transcript = page.locator(".row .bubble").all_inner_texts()
     print(f"\n== {name}\n" + "\n".join(transcript))
     answers = "\n".join(bot.all_inner_texts())

@@ -69,6 +69,8 @@ TRY_AGAIN = "utter_try_again"
 FOLLOW_UP_ACTION = "action_follow_up"
 TICKET_NUMBER = re.compile(r"CZ-\d{8}-\d{4}")
 RATING_WAIT_S = 30.0
+# Failed requests in a row after which the assistant counts as down and the run stops.
+DOWN_AFTER = 10
 
 
 # --- what the project says: rules and responses -----------------------------------
@@ -211,7 +213,7 @@ class Checker:
         self.violations: List[Violation] = []
         self.checks: Counter = Counter()
         self._previous_fallbacks: Set[str] = set()
-        self._pending_exit = False
+        self._pending_exit: Optional[Turn] = None  # the exit word whose next in-scope message is checked
         self._context: Any = None  # the `last_answer` slot before the turn: a follow-up may answer it
 
     def check(self, turn: Turn, step: Optional[Step] = None) -> List[Violation]:
@@ -278,27 +280,27 @@ class Checker:
             yield "repeated_fallback", f"{sorted(repeated)} again for intent {turn.intent}"
 
     def _exit(self, turn: Turn) -> Iterator[Tuple[str, str]]:
-        if self._pending_exit and turn.user_events:
+        exit_turn = self._pending_exit
+        if exit_turn is not None and turn.user_events:
             if turn.in_scope:
-                self._pending_exit = False
+                self._pending_exit = None
                 self.checks["exit words followed up"] += 1
                 expected = set(expected_first_actions().get(turn.intent or "", ()))
                 if isinstance(self._context, dict) and self._context.get("kind"):
                     expected.add(FOLLOW_UP_ACTION)  # a question about the answer given before the exit word
                 if turn.first_action not in expected:
+                    forwarded = " (the exit word went to staff)" if exit_turn.handoff else ""
                     yield (
                         "exit_not_honoured",
-                        f"intent {turn.intent} after an exit word ran {turn.first_action}, expected one of "
-                        f"{sorted(expected)}",
+                        f"intent {turn.intent} after {exit_turn.message!r}{forwarded} ran {turn.first_action}, "
+                        f"expected one of {sorted(expected)}",
                     )
-            elif turn.active_loop or turn.handoff:
-                self._pending_exit = False  # an out-of-scope message started something of its own
+            elif turn.active_loop or (turn.handoff and not exit_turn.handoff):
+                self._pending_exit = None  # an out-of-scope message started something of its own
         if turn.exit_word:
             self.checks["exit words"] += 1
-            if turn.handoff:
-                self.checks["exit words forwarded to staff"] += 1
-            else:
-                self._pending_exit = True
+            self.checks["exit words while staff own the conversation"] += turn.handoff
+            self._pending_exit = turn
 
 
 # --- the assistant under test --------------------------------------------------------
@@ -311,6 +313,7 @@ class Target:
         self.rasa_url, self.token, self.timeout_s = rasa_url.rstrip("/"), token, timeout_s
         self._local = threading.local()
         self._sessions: List[requests.Session] = []
+        self._failures_in_a_row = 0
         self._engine = make_engine(database_url)
         self._factory = make_session_factory(self._engine)
         with self._factory.begin() as session:
@@ -334,8 +337,15 @@ class Target:
             )  # fmt: skip
             body = response.json() if response.headers.get("content-type", "").startswith("application/json") else []
         except (requests.RequestException, ValueError):
+            self._failures_in_a_row += 1
             return 0, []
+        self._failures_in_a_row = 0
         return response.status_code, body if isinstance(body, list) else []
+
+    @property
+    def down(self) -> bool:
+        """Whether the assistant stopped answering altogether (the rest of a run would only repeat it)."""
+        return self._failures_in_a_row >= DOWN_AFTER
 
     def tracker(self, sender: str) -> Tuple[int, Dict[str, Any]]:
         try:
@@ -673,6 +683,7 @@ BAD_INPUTS: Tuple[Callable[[random.Random], str], ...] = (
     lambda r: "".join(r.choice("驿站工资孩子路灯附近充电人工的了吗") for _ in range(5000)),
     lambda r: "😀" * r.randint(1, 4) + "🙂",
     lambda r: "\x00\x07\x1b[31m",
+    lambda r: "路灯\ud800坏了",  # a lone surrogate: Rasa's SQL tracker store once exited on it (DESIGN.md)
     lambda r: str(r.randint(0, 9)),
     lambda r: "/nonexistent_intent",
     lambda r: '/enrol{"programme_id": 999999}',
@@ -755,8 +766,8 @@ class Conversation:
             return
         self.checker.checks["resolutions"] += 1
         deadline = time.monotonic() + RATING_WAIT_S
-        while time.monotonic() < deadline:
-            time.sleep(0.3)
+        while time.monotonic() < deadline and not self.target.down:
+            time.sleep(0.5)
             prompt = self._rating_prompt()
             if prompt is not None:
                 self.ctx.rating_buttons = prompt
@@ -799,7 +810,7 @@ class Conversation:
 @dataclass
 class Outcome:
     seed: int
-    messages: int
+    turns: int
     staff_steps: int
     violations: List[Violation]
     checks: Counter
@@ -817,7 +828,7 @@ def play(target: Target, seed: int, run: str = "", length: Optional[Tuple[int, i
     flows: Counter = Counter()
     flow: Optional[Iterator[Step]] = None
     staff_steps = 0
-    while conversation.messages + conversation.way_back < total:
+    while conversation.messages + conversation.way_back < total and not target.down:
         if flow is None:
             name = rng.choices(names, weights)[0]
             flows[name] += 1
@@ -835,7 +846,8 @@ def play(target: Target, seed: int, run: str = "", length: Optional[Tuple[int, i
             continue
         staff_steps += isinstance(step, Staff)
         conversation.run(step)
-    conversation.finish()
+    if not target.down:
+        conversation.finish()
     checker = conversation.checker
     return Outcome(
         seed, conversation.messages, staff_steps, checker.violations, checker.checks, flows, conversation.latencies
@@ -855,17 +867,18 @@ class Figures:
     """What a run of many conversations found."""
 
     conversations: int = 0
-    messages: int = 0
+    turns: int = 0
     staff_steps: int = 0
     seconds: float = 0.0
     violations: List[Violation] = field(default_factory=list)
     checks: Counter = field(default_factory=Counter)
     flows: Counter = field(default_factory=Counter)
     latencies: List[float] = field(default_factory=list)
+    aborted: bool = False
 
     def add(self, outcome: Outcome) -> None:
         self.conversations += 1
-        self.messages += outcome.messages
+        self.turns += outcome.turns
         self.staff_steps += outcome.staff_steps
         self.violations += outcome.violations
         self.checks.update(outcome.checks)
@@ -884,13 +897,18 @@ class Figures:
     def summary(self) -> str:
         per_conversation = self.conversations_with()
         lines = [
-            f"conversations {self.conversations}, messages {self.messages} (+{self.staff_steps} staff steps), "
-            f"{self.seconds:.1f} s, {self.messages / max(self.seconds, 1e-9):.1f} messages/s, reply "
+            f"conversations {self.conversations}, turns {self.turns} (+{self.staff_steps} staff actions), "
+            f"{self.seconds:.1f} s, {self.turns / max(self.seconds, 1e-9):.1f} turns/s, reply "
             f"p50 {percentile(self.latencies, 50) * 1000:.0f} ms, p99 {percentile(self.latencies, 99) * 1000:.0f} ms",
             f"violations {len(self.violations)} in {len({v.seed for v in self.violations})} conversations:",
             *(
                 f"  {name:<18} {count:>5} (in {per_conversation[name]} conversations)  {INVARIANTS[name]}"
                 for name, count in self.by_invariant().items()
+            ),
+            *(
+                ["ABORTED: the assistant stopped answering; the remaining conversations were not played"][
+                    : self.aborted
+                ]
             ),
             "checks: " + ", ".join(f"{k} {v}" for k, v in sorted(self.checks.items())),
             "flows: " + ", ".join(f"{k} {v}" for k, v in self.flows.most_common()),
@@ -912,10 +930,13 @@ def run_many(
 ) -> Figures:
     """`conversations` seeded conversations (seeds seed, seed+1, …), `threads` at a time."""
     run, figures, started = uuid.uuid4().hex[:6], Figures(), time.perf_counter()
+    seeds = range(seed, seed + conversations)
     with ThreadPoolExecutor(threads) as pool:
-        for outcome in pool.map(lambda s: play(target, s, run), range(seed, seed + conversations)):
+        for outcome in pool.map(lambda s: None if target.down else play(target, s, run), seeds):
+            if outcome is None:
+                continue
             figures.add(outcome)
             if progress is not None:
                 progress(figures.conversations)
-    figures.seconds = time.perf_counter() - started
+    figures.seconds, figures.aborted = time.perf_counter() - started, target.down
     return figures

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Optional, Sequence
 
+import pytest
+
 from tests.fuzz.conversations import (
     FLOWS,
     Checker,
@@ -37,11 +39,12 @@ def test_random_conversations_keep_every_invariant(stack: RunningStack) -> None:
     finally:
         target.close()
     print(f"\nconversation fuzz, seed {SEED}, {THREADS} threads\n{figures.summary()}")
-    assert figures.conversations == CONVERSATIONS
+    if figures.violations:
+        pytest.fail(first_violations(figures), pytrace=False)
+    assert figures.conversations == CONVERSATIONS and not figures.aborted
     assert set(figures.flows) == set(FLOWS), "every flow was played"
     assert figures.checks["final greeting"] == CONVERSATIONS
     assert figures.checks["exit words followed up"] > 0 and figures.checks["resolutions"] > 0
-    assert not figures.violations, first_violations(figures)
 
 
 def first_violations(figures: Figures) -> str:
@@ -130,7 +133,10 @@ def test_an_exit_word_that_is_not_honoured_is_caught() -> None:
     unclear = turn("啊这", "nlu_fallback", ["action_handle_fallback"], ["utter_clarify"])
     assert violations(leave, unclear, form_goes_on) == ["exit_not_honoured"]  # the next *in-scope* message
     forwarded = turn("算了", "deny", ["action_forward_to_staff"], exit_word=True, handoff=True)
-    assert violations(forwarded, turn("你好", "greet", ["action_forward_to_staff"], handoff=True)) == []
+    to_staff = turn("附近哪能充电", "find_station", ["action_forward_to_staff"], handoff=True)
+    assert violations(forwarded, to_staff) == ["exit_not_honoured"]
+    left = turn("取消", "deny", ["action_leave_handoff"], ["utter_handoff_ended"], exit_word=True)
+    assert violations(left, turn("附近哪能充电", "find_station", ["station_form"], ["utter_ask_location_text"])) == []
 
 
 def test_the_core_fallback_is_caught() -> None:
