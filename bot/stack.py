@@ -2,13 +2,15 @@
 
 `python -m bot.stack` is what `make run` runs; the integration tests start the
 same stack on free ports. Each process gets its own process group, so stopping
-a group also stops anything it started; if one process dies, the rest stop too.
+a group also stops anything it started; a process that dies is started again
+(bot.supervision), and Ctrl-C stops them all.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -16,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,8 +29,10 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from bot.supervision import Backoff, Supervisor
 from core.settings import PROJECT_ROOT
 
+logger = logging.getLogger(__name__)
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 STOP_GRACE_S = 10
@@ -45,6 +50,16 @@ class Service:
     # Started only once the others answer (the balancer: an early probe would
     # mark its upstreams as failed for a while).
     starts_last: bool = False
+    # Supervision: when it was last started, when to start it again after it died.
+    backoff: Backoff = field(default_factory=Backoff)
+    launched_at: float = 0.0
+    restart_at: Optional[float] = None
+    restarts: int = 0
+    # Stopped on purpose (`Stack.hold`): the supervisor leaves it down.
+    held: bool = False
+
+    def has_exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
 
     def is_ready(self) -> bool:
         if self.ready_url is None:  # a worker without a port: ready once running
@@ -83,6 +98,8 @@ class StackConfig:
     internal_port: Optional[int] = None
     # False runs Rasa as released (`python -m rasa`), for comparing against stock Rasa.
     rasa_fixes: bool = True
+    # Restart a process that dies (bot.supervision); False leaves it down.
+    supervise: bool = True
 
     @property
     def balanced(self) -> bool:
@@ -198,14 +215,21 @@ class StackError(RuntimeError):
 
 
 class Stack:
-    """Starts the services, waits until each answers, and stops them all."""
+    """Starts the services, waits until each answers, restarts one that dies, and stops them all."""
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.services = config.services()
+        self._lock = threading.RLock()
+        self._supervisor: Optional[Supervisor] = None
+        self._stopping = False
 
     def start(self, timeout_s: float = 180) -> float:
-        """Start everything; returns the seconds until all were ready."""
+        """Start everything; returns the seconds until all were ready.
+
+        A process that dies while the stack starts is an error (it would die again);
+        once everything answered, the supervisor restarts any that dies.
+        """
         busy = [s for s in self.services if s.port is not None and port_in_use(s.port)]
         if self.config.balanced and self.config.internal_port and port_in_use(self.config.internal_port):
             busy.append(Service("nginx (internal)", [], self.config.internal_port, None))
@@ -221,6 +245,9 @@ class Stack:
             for service in wave:
                 self._launch(service)
             self._wait_ready(wave, started, timeout_s)
+        if self.config.supervise:
+            self._supervisor = Supervisor(self.restart_dead)
+            self._supervisor.start()
         return time.monotonic() - started
 
     def _launch(self, service: Service) -> None:
@@ -229,6 +256,7 @@ class Stack:
             service.command, cwd=PROJECT_ROOT, env=self.config.environment(), stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+        service.launched_at, service.restart_at = time.monotonic(), None
         log.close()
 
     def _wait_ready(self, services: List[Service], started: float, timeout_s: float) -> None:
@@ -240,29 +268,73 @@ class Stack:
                 raise StackError(f"not ready after {timeout_s:.0f}s: {', '.join(s.name for s in pending)}")
             time.sleep(0.3)
 
+    def restart_dead(self) -> None:
+        """Start again each process that died, once its back-off has passed (the supervisor's round)."""
+        with self._lock:
+            now = time.monotonic()
+            for service in self.services:
+                if self._stopping or service.held or not service.has_exited():
+                    continue
+                if service.restart_at is None:
+                    delay = service.backoff.after_exit(now - service.launched_at)
+                    service.restart_at = now + delay
+                    logger.warning(
+                        "%s exited with %s; starting it again in %.1f s",
+                        service.name,
+                        service.process.returncode,
+                        delay,
+                    )
+                elif now >= service.restart_at:
+                    self._launch(service)
+                    service.restarts += 1
+                    logger.warning("%s started again (restart %d)", service.name, service.restarts)
+
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Stop one process the hard way, as a crash would."""
+        """Stop one process the hard way, as a crash would (the supervisor, if on, starts it again)."""
         service = self.service(name)
         _signal_group(service, sig)
         service.process.wait()
 
+    def hold(self, name: str) -> None:
+        """Stop one process and keep it down until `revive` (maintenance, or a test of its absence)."""
+        with self._lock:
+            self.service(name).held = True
+        self.kill(name, signal.SIGTERM)
+
     def revive(self, name: str, timeout_s: float = 180) -> float:
-        """Start a stopped process again; returns the seconds until it answered."""
+        """Have a stopped process running and answering again; returns the seconds until it answered."""
         service = self.service(name)
         started = time.monotonic()
-        self._launch(service)
-        self._wait_ready([service], started, timeout_s)
+        with self._lock:
+            service.held = False
+            if service.has_exited():
+                self._launch(service)
+        self.wait_ready(name, timeout_s)
+        return time.monotonic() - started
+
+    def wait_ready(self, name: str, timeout_s: float = 180) -> float:
+        """Seconds until a process answers (whoever starts it: the supervisor, or `revive`)."""
+        service = self.service(name)
+        started = time.monotonic()
+        while not (service.process is not None and not service.has_exited() and service.is_ready()):
+            if time.monotonic() - started > timeout_s:
+                raise StackError(f"{name} not ready after {timeout_s:.0f}s:\n{self.tail(name)}")
+            time.sleep(0.1)
         return time.monotonic() - started
 
     def check_alive(self) -> None:
         for service in self.services:
-            if service.process is not None and service.process.poll() is not None:
+            if service.has_exited():
                 raise StackError(f"{service.name} exited with {service.process.returncode}:\n{self.tail(service.name)}")
 
     def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+        if self._supervisor is not None:
+            self._supervisor.stop()
         running = [s for s in self.services if s.process and s.process.poll() is None]
         for service in running:
             _signal_group(service, signal.SIGTERM)
@@ -327,6 +399,7 @@ def local_token(var_dir: Path) -> str:
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     var_dir = Path(os.environ.get("NUANXIN_VAR_DIR") or PROJECT_ROOT / "var")
     rasa_workers = int(os.environ.get("RASA_WORKERS", 1))
     actions_workers = int(os.environ.get("ACTIONS_WORKERS", 1))
@@ -357,8 +430,7 @@ def main() -> int:
         seconds = stack.start()
         print(_banner(config, seconds), flush=True)
         while True:
-            stack.check_alive()
-            time.sleep(0.5)
+            time.sleep(1)  # the supervisor restarts a process that dies
     except KeyboardInterrupt:
         return 0 if stop_requested else 130
     except StackError as error:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import deadlines as deadline_rules
+from core import safe_text
 from core import topics
 from core.models import (
     Attachment,
@@ -43,6 +44,8 @@ REOPEN_WINDOW = timedelta(days=7)
 PHOTO_PLACEHOLDER = "[照片]"
 NUMBER_PREFIX = "CZ"
 UNKNOWN_DISTRICT = "潞州区"
+# A staff reply or note: several paragraphs at most.
+STAFF_TEXT_LIMIT = 4_000
 
 
 class TicketError(Exception):
@@ -302,7 +305,7 @@ def reply(
 ) -> TicketMessage:
     """Staff answer: message, state and outbox row together. `request_key` makes a resubmitted form harmless."""
     check_scope(staff, ticket)
-    text = text.strip()
+    text = safe_text.clean(text, STAFF_TEXT_LIMIT).strip()
     if not text:
         raise TicketError("empty reply")
     key = f"reply:{ticket.id}:{request_key}"
@@ -327,7 +330,8 @@ def reply(
 def note(session: Session, ticket: Ticket, staff: StaffUser, text: str, now: datetime) -> TicketMessage:
     """An internal note: staff see it, the worker never does."""
     check_scope(staff, ticket)
-    message = TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text.strip(), created_at=now)
+    text = safe_text.clean(text, STAFF_TEXT_LIMIT).strip()
+    message = TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text, created_at=now)
     session.add(message)
     _audit(session, staff_actor(staff), "noted", ticket, "", now)
     session.flush()

@@ -26,10 +26,12 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from bot.channels import buttons
 from bot.channels.replies import domain_messages, staff_own_conversation
 from bot.stores.tracker_store import TrackerStoreUnavailable
+from core import safe_text
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+MAX_SENDER_CHARS = 128
 
 
 def location_payload(latitude: float, longitude: float) -> Text:
@@ -52,9 +54,17 @@ async def answer(
     channel: Text,
     metadata: Optional[Dict[Text, Any]] = None,
 ) -> List[Dict[Text, Any]]:
-    """The assistant's replies to one message, as Rasa's collecting channel shapes them."""
+    """The assistant's replies to one message, as Rasa's collecting channel shapes them.
+
+    Every channel's messages pass here, so this is where text from outside is made safe.
+    """
     agent = app.ctx.agent
     collector = CollectingOutputChannel()
+    text, sender = safe_text.clean(text), safe_text.clean(sender, MAX_SENDER_CHARS)
+    try:
+        metadata = safe_text.clean_json(metadata) if metadata else metadata
+    except safe_text.TooDeep:
+        metadata = None
     try:
         async with admission(app):
             text = await numbered_choice(agent, sender, text)

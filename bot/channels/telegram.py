@@ -89,6 +89,24 @@ def chat_of(conversation: str) -> int:
     return int(conversation.split(":", 1)[0])
 
 
+class MalformedUpdate(ValueError):
+    """An update whose message or chat is not what Telegram's documentation describes."""
+
+
+def chat_of_update(update: types.Update) -> Optional[str]:
+    """The conversation an update belongs to (None for one without a message), read strictly,
+    so a hand-made update with a chat of the wrong shape is refused before anything else."""
+    message = update.callback_query.message if update.callback_query else update.message
+    if message is None:
+        return None
+    chat_id = message.chat.id
+    if not isinstance(chat_id, int) or isinstance(chat_id, bool):
+        raise TypeError("chat.id must be an integer")
+    return conversation_id(
+        message.chat, update.callback_query.from_user if update.callback_query else message.from_user
+    )
+
+
 class TelegramSender:
     """Sends rendered messages with inline buttons; waits out short flood limits."""
 
@@ -179,12 +197,16 @@ class TelegramInput(InputChannel):
             try:
                 data = json.loads(request.body)
                 update = types.Update.to_object(data) if isinstance(data, dict) else None
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, RecursionError):
                 update = None
             if update is None or not isinstance(data.get("update_id"), int):
                 logger.warning("refused a malformed Telegram update")
                 return response.json({"error": "not a Telegram update"}, status=400)
-            await self.handle(request, on_new_message, update)
+            try:
+                await self.handle(request, on_new_message, update)
+            except MalformedUpdate as error:
+                logger.warning("refused a malformed Telegram update: %s", error)
+                return response.json({"error": "not a Telegram update"}, status=400)
             return response.json({"ok": True})
 
         return webhook
@@ -194,6 +216,10 @@ class TelegramInput(InputChannel):
     ) -> None:
         services = from_environment()
         now = services.clock.utc()
+        try:
+            chat_of_update(update)
+        except (AttributeError, TypeError, ValueError) as error:
+            raise MalformedUpdate(str(error)) from None
         fresh = await asyncio.to_thread(
             services.transaction, lambda s: inbound.first_time(s, CHANNEL, str(update.update_id), now)
         )

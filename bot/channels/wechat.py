@@ -286,7 +286,10 @@ class WeChatInput(InputChannel):
         if kind == "voice" and getattr(message, "recognition", None):
             return message.recognition, {}
         if kind == "location":
-            lat, lon = geo.gcj02_to_wgs84(float(message.location_x), float(message.location_y))
+            try:
+                lat, lon = geo.gcj02_to_wgs84(float(message.location_x), float(message.location_y))
+            except (TypeError, ValueError):
+                return "", {}  # not coordinates: a blank message, which the assistant asks to retype
             return location_payload(lat, lon), {}
         if kind == "image":
             attachment_id = await self._store_image(message.source, message.media_id)

@@ -22,11 +22,12 @@ project database); PostgreSQL in production.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Text, TypeVar
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Text, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -116,6 +117,21 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         self.window = int(window)
 
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        """A session for one read or write.
+
+        Rasa's own turns any `ValueError` raised inside it into `sys.exit`, taking it for
+        a missing PostgreSQL schema: one message the database could not encode stopped
+        the server and, with it, every other conversation. Here an error stays the error
+        of the conversation at hand; the channel asks that rider to try again.
+        """
+        session = self.sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()
+
     # --- reading ---------------------------------------------------------------
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
@@ -183,9 +199,10 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
 
 
 def _write_snapshot(session: Any, tracker: DialogueStateTracker, last_timestamp: float) -> None:
+    # ASCII escapes: a character UTF-8 cannot encode (a lone surrogate) is stored escaped
+    # instead of failing the write.
     state = json.dumps(
         {"slots": tracker.current_slot_values(), "active_loop": tracker.active_loop_name},
-        ensure_ascii=False,
         default=str,
     )
     updated = session.execute(

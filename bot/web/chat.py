@@ -101,7 +101,7 @@ class ChatHandler:
         conversation_id, fresh = self._conversation(request)
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise web.HTTPBadRequest(text='body must be JSON: {"message": "..."}') from None
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, str):

@@ -16,10 +16,13 @@ from typing import Any, Dict, Iterable, List, Sequence, TextIO
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core import safe_text
 from core.content.tables import CellError, TableSpec
 
 # Biggest file accepted; content tables are far smaller.
 MAX_BYTES = 20 * 1024 * 1024
+# Longest cell kept: a legal section or an FAQ answer is a few hundred characters.
+CELL_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def read_rows(spec: TableSpec, data: bytes) -> List[Dict[str, Any]]:
                 if cell is None:
                     errors.append(RowError(line, column.name, "这一行的格子比表头少"))
                     continue
+                cell = safe_text.clean(cell, CELL_LIMIT)
                 try:
                     values[column.attribute] = column.parse(cell)
                 except CellError as error:

@@ -14,6 +14,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Sess
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.stores.lock_store import AtomicRedisLockStore, ConfiguredLockStore
+from bot.stores import tracker_store
 from bot.stores.tracker_store import WindowedSQLTrackerStore
 
 DOMAIN = Domain.from_yaml(
@@ -86,6 +87,22 @@ async def test_a_new_session_starts_a_new_window(store) -> None:
     loaded = await store.retrieve("sessions")
     assert [e for e in loaded.events if isinstance(e, UserUttered)] == []
     assert loaded.get_slot("district") == "黎城县"
+
+
+async def test_text_utf8_cannot_encode_is_stored_escaped_and_a_failed_write_stops_nothing(
+    store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slot holding a lone surrogate used to fail the write, which Rasa's store turned into sys.exit."""
+    events = [SessionStarted(timestamp=1.0), *turn(0, 2.0), SlotSet("district", "\ud800", timestamp=3.0)]
+    await store.save(DialogueStateTracker.from_events("surrogate", events, slots=DOMAIN.slots))
+    assert (await store.retrieve("surrogate")).get_slot("district") == "\ud800"
+
+    def failing_write(*_args, **_kwargs):
+        raise ValueError("this write failed")
+
+    monkeypatch.setattr(tracker_store, "_write_snapshot", failing_write)
+    with pytest.raises(ValueError, match="this write failed"):  # the caller's error, not SystemExit
+        await store.save(DialogueStateTracker.from_events("other", events, slots=DOMAIN.slots))
 
 
 def test_two_redis_clients_never_hold_the_same_ticket() -> None:

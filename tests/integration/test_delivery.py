@@ -158,7 +158,7 @@ def delivery_process(stack: RunningStack) -> subprocess.Popen:
 
 
 def test_killing_the_delivery_process_loses_nothing_and_sends_nothing_twice(stack: RunningStack) -> None:
-    stack.stack.kill("delivery")
+    stack.stack.hold("delivery")  # down, and kept down by the supervisor until revived
     services = Services.from_settings(
         Settings.from_env({"DATABASE_URL": stack.database_url, "NUANXIN_SECRET_KEY": "x"})
     )
