@@ -17,8 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import deadlines as deadline_rules
-from core import safe_text
-from core import topics
+from core import safe_text, topics
 from core.models import (
     Attachment,
     AuditEvent,

@@ -16,8 +16,7 @@ from tests.browser.test_webchat import phone, say
 
 # The n-th answer is on the page and the assistant is no longer typing.
 ANSWERED = (
-    "n => document.querySelectorAll('.row.bot .bubble').length >= n"
-    " && !document.querySelector('#typing:not([hidden])')"
+    "n => document.querySelectorAll('.row.bot .bubble').length >= n && !document.querySelector('#typing:not([hidden])')"
 )
 # (name, the rider's messages, words the conversation's answers must hold, words they must not)
 TRANSCRIPTS: List[Tuple[str, List[str], List[str], List[str]]] = [

@@ -13,8 +13,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.stores.lock_store import AtomicRedisLockStore, ConfiguredLockStore
 from bot.stores import tracker_store
+from bot.stores.lock_store import AtomicRedisLockStore, ConfiguredLockStore
 from bot.stores.tracker_store import WindowedSQLTrackerStore
 
 DOMAIN = Domain.from_yaml(

@@ -762,22 +762,25 @@ class Conversation:
         if step.action == "reply":
             self.target.staff_reply(self.sender, step.text)
             return
+        resolved_at = time.time()
         if not self.target.resolve(self.sender):
             return
         self.checker.checks["resolutions"] += 1
         deadline = time.monotonic() + RATING_WAIT_S
         while time.monotonic() < deadline and not self.target.down:
             time.sleep(0.5)
-            prompt = self._rating_prompt()
+            prompt = self._rating_prompt(resolved_at)
             if prompt is not None:
                 self.ctx.rating_buttons = prompt
                 return
         self.checker.fail("stuck", f"no rating question within {RATING_WAIT_S:.0f} s of the resolution")
 
-    def _rating_prompt(self) -> Optional[List[str]]:
+    def _rating_prompt(self, since: float) -> Optional[List[str]]:
         """The buttons of the rating question once the delivery worker has recorded it (and its hand-back)."""
         _, tracker = self.target.tracker(self.sender)
         for event in reversed(tracker.get("events") or []):
+            if float(event.get("timestamp") or 0) < since:
+                break
             if event.get("event") == "bot" and (event.get("metadata") or {}).get("kind") == "rating_request":
                 if (tracker.get("slots") or {}).get("handoff"):
                     return None  # the hand-back is recorded with the question
