@@ -56,7 +56,12 @@ def programme_for(database_url: str) -> int:
 
     with make_session_factory(make_engine(database_url))() as session:
         return session.scalars(
-            select(Programme.id).where(Programme.district == "潞州区", Programme.age_min <= 8, Programme.age_max >= 8)
+            select(Programme.id).where(
+                Programme.district == "潞州区",
+                Programme.age_min <= 8,
+                Programme.age_max >= 8,
+                Programme.signup_opens.is_(None),  # open for sign-up now, so the script signs up
+            )
         ).first()
 
 
