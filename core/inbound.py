@@ -13,6 +13,18 @@ from core.models import InboundMessage
 KEEP = timedelta(days=3)
 
 
+def seen(session: Session, channel: str, external_id: str) -> bool:
+    """Whether a channel's message id was handled already (a redelivery or a replay)."""
+    return session.get(InboundMessage, (channel, external_id)) is not None
+
+
+def forget(session: Session, channel: str, external_id: str) -> None:
+    """Handling failed: let the channel's redelivery be handled."""
+    session.execute(
+        delete(InboundMessage).where(InboundMessage.channel == channel, InboundMessage.external_id == external_id)
+    )
+
+
 def first_time(session: Session, channel: str, external_id: str, now: datetime) -> bool:
     """True the first time a channel's message id is seen; records it.
 

@@ -23,6 +23,8 @@ from core.models import OutboxMessage, QueuedReply
 PENDING, SENDING, RETRYING, SENT, FAILED = "pending", "sending", "retrying", "sent", "failed"
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
+# A row that cannot be rendered (a response the domain lacks) is tried this often, then failed.
+RENDER_ATTEMPTS = 3
 QUEUED_CHANNELS = ("rest", "webchat")
 
 
@@ -62,6 +64,55 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> List[Claimed]
     return claimed
 
 
+ASSISTANT = "assistant"
+
+
+def queue_assistant_replies(
+    session: Session, channel: str, recipient: str, key: str, messages: List[Dict[str, Any]], now: datetime
+) -> List[int]:
+    """The assistant's rendered replies to one message as outbox rows (ids, in order).
+
+    For channels whose replies are sent by API calls (Telegram, WeChat's late
+    replies): written before anything is sent, so an outage of the channel's
+    API delays them and loses none. `key` names the message answered; the same
+    key again adds nothing. They are already in the Rasa conversation: not recorded again.
+    """
+    if session.scalars(select(OutboxMessage.id).where(OutboxMessage.key.like(f"{key}:%"))).first() is not None:
+        return []
+    rows = [
+        OutboxMessage(
+            key=f"{key}:{index}",
+            channel=channel,
+            recipient=recipient,
+            payload=json.dumps({"kind": ASSISTANT, "message": message}, ensure_ascii=False),
+            created_at=now,
+            next_attempt_at=now,
+            recorded_at=now,
+        )
+        for index, message in enumerate(messages)
+    ]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
+def claim_ids(session: Session, ids: List[int], now: datetime) -> List[Claimed]:
+    """These rows, if still waiting, claimed under a lease for sending now (in their order)."""
+    if not ids:
+        return []
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.state.in_((PENDING, RETRYING)))
+        .order_by(OutboxMessage.id)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = []
+    for row in session.scalars(query):
+        row.state, row.attempts, row.next_attempt_at = SENDING, row.attempts + 1, now + LEASE
+        claimed.append(Claimed(row.id, row.key, row.channel, row.recipient, json.loads(row.payload), row.attempts))
+    return claimed
+
+
 def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
     row = session.get(OutboxMessage, outbox_id)
     row.state, row.sent_at, row.last_error = SENT, now, ""
@@ -83,11 +134,18 @@ def enqueue_reply(session: Session, claimed: Claimed, rendered: Dict[str, Any], 
     mark_sent(session, claimed.id, now)
 
 
-def mark_failed(session: Session, outbox_id: int, error: str, now: datetime, retryable: bool = True) -> str:
-    """Record a failed attempt; returns the new state (`retrying` or `failed`)."""
+def mark_failed(
+    session: Session,
+    outbox_id: int,
+    error: str,
+    now: datetime,
+    retryable: bool = True,
+    attempts: int = MAX_ATTEMPTS,
+) -> str:
+    """Record a failed attempt; returns the new state (`retrying`, or `failed` after `attempts`)."""
     row = session.get(OutboxMessage, outbox_id)
     row.last_error = error[:500]
-    if not retryable or row.attempts >= MAX_ATTEMPTS:
+    if not retryable or row.attempts >= attempts:
         row.state = FAILED
         return FAILED
     backoff = min(3600.0, 5.0 * 2 ** (row.attempts - 1)) * random.uniform(0.8, 1.2)

@@ -43,8 +43,8 @@ REOPEN_WINDOW = timedelta(days=7)
 PHOTO_PLACEHOLDER = "[照片]"
 NUMBER_PREFIX = "CZ"
 UNKNOWN_DISTRICT = "潞州区"
-# A staff reply or note: several paragraphs at most.
-STAFF_TEXT_LIMIT = 4_000
+# A staff reply or note: a long answer with a procedure is a few thousand characters.
+STAFF_TEXT_LIMIT = 10_000
 
 
 class TicketError(Exception):

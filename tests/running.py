@@ -122,7 +122,7 @@ def staff_reply(stack: RunningStack, sender: str, text: str, key: str) -> str:
     factory = make_session_factory(make_engine(stack.database_url))
     with factory.begin() as session:
         agent = session.scalars(select(StaffUser).where(StaffUser.username == "tester")).first()
-        agent = agent or staff.create_user(session, "tester", "tester-password", "admin", None, "测试员")
+        agent = agent or staff.create_user(session, "tester", "Qiao-gong-2026", "admin", None, "测试员")
         ticket = session.scalars(select(Ticket).where(Ticket.sender_id == sender).order_by(Ticket.id.desc())).first()
         tickets.reply(session, ticket, agent, text, ticket.created_at, key)
         return ticket.number

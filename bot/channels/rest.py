@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import conversations
 from bot.channels.handling import answer
 from bot.channels.replies import domain_messages
 
@@ -82,6 +83,7 @@ class RestInput(RasaRestInput):
                 return refused
             try:
                 body = parse_body(request)
+                self.check_sender(body["sender"])
             except BadRequest as error:
                 logger.info("rejected %s request: %s", self.name(), error)
                 return response.json({"error": str(error)}, status=400)
@@ -92,6 +94,11 @@ class RestInput(RasaRestInput):
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
         """The answer to a post this channel does not accept at all; None lets it through."""
         return None
+
+    def check_sender(self, sender: Text) -> None:
+        """A `rest` client names its own conversations, never another channel's (bot.channels.conversations)."""
+        if conversations.belongs_to_a_marked_channel(sender):
+            raise BadRequest("'sender' names a conversation of another channel")
 
     async def handle(
         self,

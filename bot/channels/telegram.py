@@ -35,8 +35,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import buttons as button_kinds
+from bot.channels import conversations
 from bot.channels.handling import answer, as_rendered, location_payload
-from bot.channels.outgoing import SendError, split_text
+from bot.channels.outgoing import SendError, send_through_outbox, split_text
 from bot.channels.replies import domain_messages
 from core import inbound, tickets
 from core.services import from_environment
@@ -79,14 +80,14 @@ class TelegramConfig:
 
 
 def conversation_id(chat: types.Chat, user: Optional[types.User]) -> str:
-    """A private chat is one conversation; in a group, each member is their own."""
+    """A private chat is one conversation; in a group, each member is their own (`tg:` marked)."""
     if chat.type == types.ChatType.PRIVATE or user is None:
-        return str(chat.id)
-    return f"{chat.id}:{user.id}"
+        return conversations.marked(conversations.TELEGRAM, str(chat.id))
+    return conversations.marked(conversations.TELEGRAM, f"{chat.id}:{user.id}")
 
 
 def chat_of(conversation: str) -> int:
-    return int(conversation.split(":", 1)[0])
+    return int(conversations.unmarked(conversations.TELEGRAM, conversation).split(":", 1)[0])
 
 
 class MalformedUpdate(ValueError):
@@ -215,32 +216,30 @@ class TelegramInput(InputChannel):
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]], update: types.Update
     ) -> None:
         services = from_environment()
-        now = services.clock.utc()
         try:
             chat_of_update(update)
         except (AttributeError, TypeError, ValueError) as error:
             raise MalformedUpdate(str(error)) from None
-        fresh = await asyncio.to_thread(
-            services.transaction, lambda s: inbound.first_time(s, CHANNEL, str(update.update_id), now)
-        )
-        if not fresh:
+        handled = (CHANNEL, str(update.update_id))
+        if await asyncio.to_thread(services.read, lambda s: inbound.seen(s, *handled)):
             logger.info("Telegram update %s seen before; ignored", update.update_id)
             return
         incoming = await self._incoming(update)
         if incoming is None:
-            return  # edited messages, channel posts, membership changes: acknowledged, nothing to answer
+            # Edited messages, channel posts, membership changes: acknowledged, nothing to answer.
+            await asyncio.to_thread(
+                services.transaction, lambda s: inbound.first_time(s, *handled, services.clock.utc())
+            )
+            return
         sender, text, metadata = incoming
         agent = request.app.ctx.agent
         if text is None:  # a sticker, a voice message…: ask for words
             replies = domain_messages(agent, "utter_please_rephrase", sender)
         else:
             replies = await answer(request.app, on_new_message, text, sender, CHANNEL, metadata)
+        rendered = [as_rendered(reply) for reply in replies]
         telegram = TelegramSender(self._get_bot())
-        for reply in replies:
-            try:
-                await telegram.send(sender, as_rendered(reply))
-            except SendError as error:
-                logger.warning("reply to Telegram %s failed: %s", sender, error)
+        await send_through_outbox(services, telegram, CHANNEL, sender, rendered, f"tg:{update.update_id}", handled)
 
     async def _incoming(self, update: types.Update) -> Optional[Tuple[str, Optional[str], Dict[str, Any]]]:
         """(conversation, text for the assistant or None, metadata) of an update worth answering."""

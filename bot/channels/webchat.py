@@ -16,7 +16,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import RestInput
+from bot.channels import conversations
+from bot.channels.rest import BadRequest, RestInput
 from bot.channels.signature import SIGNATURE_HEADER, is_signed
 from core.settings import Settings
 
@@ -37,6 +38,11 @@ class WebChatInput(RestInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         secret = (credentials or {}).get("secret") or Settings.from_env().secret_key
         return cls(secret)
+
+    def check_sender(self, sender: Text) -> None:
+        """Only the web chat's own conversations (the web app signs every post besides)."""
+        if not sender.startswith(conversations.WEBCHAT):
+            raise BadRequest("'sender' is not a web chat conversation")
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
         if is_signed(self._secret, request.body or b"", request.headers.get(SIGNATURE_HEADER, "")):

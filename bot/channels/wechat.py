@@ -38,9 +38,9 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatClientException
 from wechatpy.replies import TextReply
 
-from bot.channels import buttons
+from bot.channels import buttons, conversations
 from bot.channels.handling import answer, as_rendered, location_payload
-from bot.channels.outgoing import SendError, split_text
+from bot.channels.outgoing import SendError, send_through_outbox, split_text
 from core import geo, inbound, tickets
 from core.services import from_environment
 from core.workers import WorkerRef
@@ -117,9 +117,10 @@ class WeChatSender:
         self._client = client
 
     async def send(self, recipient: str, message: Dict[str, Any]) -> None:
+        openid = conversations.unmarked(conversations.WECHAT, recipient)
         for piece in split_text(render_text(message), TEXT_LIMIT):
             try:
-                await asyncio.to_thread(self._client.message.send_text, recipient, piece)
+                await asyncio.to_thread(self._client.message.send_text, openid, piece)
             except WeChatClientException as error:
                 retryable = error.errcode != OUT_OF_TIME_WINDOW
                 raise SendError(f"WeChat refused: {error.errcode} {error.errmsg}", retryable) from error
@@ -235,21 +236,28 @@ class WeChatInput(InputChannel):
         services = from_environment()
         message_id = str(getattr(message, "id", None) or f"{message.source}:{message.create_time}:{message.type}")
         now = services.clock.utc()
+        # Marked at once: WeChat redelivers after five seconds while the first delivery is
+        # still being answered. If answering fails, the mark goes, so a redelivery is answered.
         fresh = await asyncio.to_thread(services.transaction, lambda s: inbound.first_time(s, CHANNEL, message_id, now))
         if not fresh:
             return response.text("success")  # a redelivery: the first delivery is being answered
-        incoming = await self._incoming(request, message)
+        try:
+            incoming = await self._incoming(request, message)
+        except Exception:
+            await asyncio.to_thread(services.transaction, lambda s: inbound.forget(s, CHANNEL, message_id))
+            raise
         if incoming is None:
             return response.text("success")
         text, metadata = incoming
-        openid = message.source
-        work = self._spawn(answer(request.app, on_new_message, text, openid, CHANNEL, metadata))
+        conversation = conversations.marked(conversations.WECHAT, message.source)
+        work = self._spawn(answer(request.app, on_new_message, text, conversation, CHANNEL, metadata))
         try:
             await asyncio.wait_for(asyncio.shield(work), timeout=PASSIVE_WINDOW_S)
         except asyncio.TimeoutError:
-            work.add_done_callback(lambda done: self._spawn(self._follow_up(openid, done.result())))
+            late = f"wx:{message_id}"
+            work.add_done_callback(lambda done: self._spawn(self._follow_up(conversation, done.result(), late)))
             return response.text("success")
-        return self._passive_reply(request, message, work.result())
+        return self._passive_reply(request, message, work.result(), f"wx:{message_id}")
 
     def _spawn(self, coroutine: Any) -> asyncio.Task:
         task = asyncio.ensure_future(coroutine)
@@ -257,26 +265,25 @@ class WeChatInput(InputChannel):
         task.add_done_callback(self._background.discard)
         return task
 
-    def _passive_reply(self, request: Request, message: Any, messages: List[Dict[str, Any]]) -> HTTPResponse:
+    def _passive_reply(self, request: Request, message: Any, messages: List[Dict[str, Any]], key: str) -> HTTPResponse:
         if not messages:
             return response.text("success")
         content = "\n\n".join(render_text(m) for m in messages)
         if len(content) > 2 * TEXT_LIMIT:  # too long for one passive reply: the rest follows
             head = split_text(content, 2 * TEXT_LIMIT)[0]
-            self._spawn(self._follow_up(message.source, [{"text": content[len(head) :].lstrip("\n")}]))
+            rest = [{"text": content[len(head) :].lstrip("\n")}]
+            conversation = conversations.marked(conversations.WECHAT, message.source)
+            self._spawn(self._follow_up(conversation, rest, f"{key}:rest"))
             content = head
         xml = TextReply(content=content, message=message).render()
         if request.args.get("encrypt_type") == "aes" and self._crypto is not None:
             xml = self._crypto.encrypt_message(xml, request.args.get("nonce", ""), request.args.get("timestamp"))
         return response.text(xml, content_type="application/xml")
 
-    async def _follow_up(self, openid: str, messages: List[Dict[str, Any]]) -> None:
-        """Send through the customer-service API what missed the passive reply."""
-        for message in messages:
-            try:
-                await self._sender().send(openid, as_rendered(message))
-            except SendError as error:
-                logger.warning("late WeChat reply to %s failed: %s", openid, error)
+    async def _follow_up(self, conversation: str, messages: List[Dict[str, Any]], key: str) -> None:
+        """Send through the customer-service API, by way of the outbox, what missed the passive reply."""
+        rendered = [as_rendered(message) for message in messages]
+        await send_through_outbox(from_environment(), self._sender(), CHANNEL, conversation, rendered, key)
 
     async def _incoming(self, request: Request, message: Any) -> Optional[Tuple[str, Dict[str, Any]]]:
         """(text for the assistant, metadata), or None for events that need no answer."""
@@ -311,7 +318,8 @@ class WeChatInput(InputChannel):
             logger.warning("could not fetch a WeChat image: %s", error)
             return None
         services = from_environment()
-        worker, now, data = WorkerRef(CHANNEL, openid), services.clock.utc(), reply.content
+        conversation = conversations.marked(conversations.WECHAT, openid)
+        worker, now, data = WorkerRef(CHANNEL, conversation), services.clock.utc(), reply.content
         return await asyncio.to_thread(
             services.transaction, lambda s: tickets.store_attachment(s, worker, "image/jpeg", data, "image.jpg", now).id
         )

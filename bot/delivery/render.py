@@ -12,6 +12,7 @@ from rasa.shared.core.domain import Domain
 from core.settings import PROJECT_ROOT
 
 STAFF_REPLY_RESPONSE = "utter_staff_reply"
+ASSISTANT = "assistant"
 
 
 class Renderer:
@@ -22,6 +23,8 @@ class Renderer:
 
     def render(self, payload: Dict[str, Any]) -> Dict[str, Any]:
         """`{"text": ..., "buttons": [...]}` for a payload of the outbox."""
+        if payload.get("kind") == ASSISTANT:
+            return dict(payload["message"])  # rendered by Rasa already
         if payload.get("kind") == "staff_reply":
             name, values = STAFF_REPLY_RESPONSE, {"staff": payload.get("staff", ""), "text": payload.get("text", "")}
         else:

@@ -40,15 +40,23 @@ class DeliveryWorker:
         clock = self._services.clock
         claimed = await self._db(lambda s: outbox.claim_due(s, clock.utc()))
         for row in claimed:
-            await self._deliver(row)
+            try:
+                await self._deliver(row)
+            except Exception as error:  # one bad row must not hold up the rest of the batch
+                logger.exception("outbox %s could not be delivered", row.id)
+                await self._db(lambda s, row=row, error=error: outbox.mark_failed(s, row.id, repr(error), clock.utc()))
         return len(claimed)
 
     async def _deliver(self, row: outbox.Claimed) -> None:
         clock = self._services.clock
         try:
             message = self._renderer.render(row.payload)
-        except KeyError:
-            await self._db(lambda s: outbox.mark_failed(s, row.id, str(error), clock.utc(), retryable=False))
+        except KeyError as error:
+            # A response the domain lacks: a newer model may bring it, so a few more attempts.
+            reason = f"cannot render: {error}"
+            await self._db(
+                lambda s: outbox.mark_failed(s, row.id, reason, clock.utc(), attempts=outbox.RENDER_ATTEMPTS)
+            )
             return
         if row.channel in outbox.QUEUED_CHANNELS:
             await self._db(lambda s: outbox.enqueue_reply(s, row, message, clock.utc()))

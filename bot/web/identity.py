@@ -11,6 +11,8 @@ import hmac
 import secrets
 from typing import Optional
 
+from bot.channels import conversations
+
 COOKIE = "nx_chat"
 MAX_AGE_S = 180 * 24 * 3600
 
@@ -31,4 +33,4 @@ def verify(cookie: Optional[str], key: str) -> Optional[str]:
 
 
 def new_conversation_id() -> str:
-    return "web-" + secrets.token_urlsafe(16)
+    return conversations.marked(conversations.WEBCHAT, secrets.token_urlsafe(16))

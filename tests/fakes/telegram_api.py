@@ -22,6 +22,7 @@ class FakeTelegram:
         self.calls: List[Dict[str, Any]] = []
         self.rate_limit_next = 0  # answer the next n sendMessage calls with 429
         self.rate_limited = 0  # how many were
+        self.outage = False  # answer every sendMessage with 502, as during a Bot API outage
         self._lock = threading.Lock()
         self._message_id = 0
 
@@ -43,6 +44,8 @@ class FakeTelegram:
             dict(await request.post()) if request.content_type != "application/json" else await request.json()
         )
         with self._lock:
+            if name == "sendMessage" and self.outage:
+                return web.Response(status=502, text="Bad Gateway")
             if name == "sendMessage" and self.rate_limit_next > 0:
                 self.rate_limit_next -= 1
                 self.rate_limited += 1

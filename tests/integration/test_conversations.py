@@ -6,6 +6,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
+import requests
 from sqlalchemy import select
 
 from core.db import make_engine, make_session_factory
@@ -445,3 +446,13 @@ def test_a_location_shared_when_asked_for_answers_the_question(stack: RunningSta
     who = sender("asked")
     assert "您现在在哪儿" in stack.texts(who, "想找个地方歇歇脚")
     assert "您附近" in stack.texts(who, '/share_location{"latitude": 36.1955, "longitude": 113.116}')
+
+
+def test_the_rest_channel_cannot_write_into_another_channels_conversation(stack: RunningStack) -> None:
+    """A Telegram chat id or a WeChat openid posted as the rest sender used to reach that rider."""
+    for sender in ("tg:123456789", "wx:oABCDEFGHIJKLMNOPQRSTUVWXYZa", "web-abcdefghijklmnop"):
+        response = requests.post(
+            f"{stack.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": "你好"}, timeout=30
+        )
+        assert response.status_code == 400 and "another channel" in response.text
+    assert stack.say("123456789", "你好")  # a plain id is the rest client's own conversation

@@ -80,7 +80,7 @@ def test_a_shared_location_searches_stations_and_never_reaches_the_nlu_as_text(s
     chat = new_chat()
     post(stack, message_update(chat, chat, location={"latitude": 36.1955, "longitude": 113.1160}))
     assert "您附近" in sent_to(fakes, chat)[0]["text"]
-    user_events = [e for e in stack.tracker(str(chat))["events"] if e["event"] == "user"]
+    user_events = [e for e in stack.tracker(f"tg:{chat}")["events"] if e["event"] == "user"]
     assert user_events[-1]["parse_data"]["intent"]["name"] == "share_location"
     assert user_events[-1]["parse_data"]["intent"]["confidence"] == 1.0
 
@@ -117,7 +117,7 @@ def test_a_photo_with_caption_becomes_a_report_with_the_photo(stack, fakes) -> N
     assert any(c["file_id"] == "big" for c in fakes.telegram.sent("getFile"))
     factory = make_session_factory(make_engine(stack.database_url))
     with factory() as session:
-        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == str(chat))).one()
+        ticket = session.scalars(select(Ticket).where(Ticket.sender_id == f"tg:{chat}")).one()
         attachment = session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)).one()
         assert attachment.data.startswith(b"\xff\xd8") and "井盖" in ticket.description
 
@@ -126,7 +126,7 @@ def test_each_member_of_a_group_is_their_own_conversation(stack, fakes) -> None:
     group = -new_chat()
     post(stack, message_update(group, 11, chat_type="supergroup", text="想找个地方歇歇脚"))
     post(stack, message_update(group, 22, chat_type="supergroup", text="你好"))
-    first, second = stack.tracker(f"{group}:11"), stack.tracker(f"{group}:22")
+    first, second = stack.tracker(f"tg:{group}:11"), stack.tracker(f"tg:{group}:22")
     assert first["active_loop"].get("name") == "station_form"
     assert not second["active_loop"].get("name")
     assert len(sent_to(fakes, group)) == 2
@@ -157,7 +157,7 @@ def test_a_staff_reply_reaches_a_telegram_worker_even_through_flood_control(stac
     limited_before = fakes.telegram.rate_limited
     fakes.telegram.rate_limit_next = 1
     started = time.monotonic()
-    staff_reply(stack, str(chat), long_reply, "tg-reply")
+    staff_reply(stack, f"tg:{chat}", long_reply, "tg-reply")
     deadline = started + 30
     while time.monotonic() < deadline and len([m for m in sent_to(fakes, chat) if "押金退还流程" in m["text"]]) < 2:
         time.sleep(0.3)
@@ -178,3 +178,20 @@ def test_a_station_answer_has_a_map_button_and_no_raw_url(stack, fakes) -> None:
         keyboard = [b for row in json.loads(item["reply_markup"])["inline_keyboard"] for b in row]
         assert [b["text"] for b in keyboard] == ["地图导航"]
         assert keyboard[0]["url"].startswith("https://uri.amap.com/marker?") and "callback_data" not in keyboard[0]
+
+
+def test_an_outage_of_the_bot_api_delays_the_answer_and_loses_none(stack, fakes) -> None:
+    chat = new_chat()
+    fakes.telegram.outage = True
+    try:
+        assert post(stack, message_update(chat, chat, text="你是机器人吗")).status_code == 200
+        time.sleep(1)
+        assert sent_to(fakes, chat) == []  # nothing got through, yet the update was acknowledged
+    finally:
+        fakes.telegram.outage = False
+    deadline = time.monotonic() + 60
+    while not sent_to(fakes, chat) and time.monotonic() < deadline:
+        time.sleep(0.5)  # the delivery worker retries the outbox row
+    time.sleep(2)
+    answers = sent_to(fakes, chat)
+    assert len(answers) == 1 and "不是真人" in answers[0]["text"]

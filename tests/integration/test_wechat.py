@@ -101,7 +101,7 @@ def test_a_location_is_converted_from_gcj02_before_the_search(stack) -> None:
     response, query = post(stack, xml_of(user, "location", Location_X=f"{lat:.6f}", Location_Y=f"{lon:.6f}",
                                           Scale="15", Label="英雄中路"))  # fmt: skip
     assert "您附近" in reply_text(response, query)
-    user_events = [e for e in stack.tracker(user)["events"] if e["event"] == "user"]
+    user_events = [e for e in stack.tracker(f"wx:{user}")["events"] if e["event"] == "user"]
     entities = {e["entity"]: e["value"] for e in user_events[-1]["parse_data"]["entities"]}
     assert abs(entities["latitude"] - 36.1955) < 1e-4 and abs(entities["longitude"] - 113.1160) < 1e-4
 
@@ -112,7 +112,7 @@ def test_an_image_is_kept_for_a_report(stack) -> None:
     assert response.status_code == 200
     factory = make_session_factory(make_engine(stack.database_url))
     with factory() as session:
-        stored = session.scalars(select(Attachment).where(Attachment.sender_id == user)).one()
+        stored = session.scalars(select(Attachment).where(Attachment.sender_id == f"wx:{user}")).one()
     assert stored.data.startswith(b"\xff\xd8")
 
 
@@ -127,7 +127,7 @@ def test_a_redelivered_message_is_handled_once(stack) -> None:
     first, query = post(stack, xml)
     second, _ = post(stack, xml)
     assert "不客气" in reply_text(first, query) and second.text == "success"
-    assert len([e for e in stack.tracker(user)["events"] if e["event"] == "user"]) == 1
+    assert len([e for e in stack.tracker(f"wx:{user}")["events"] if e["event"] == "user"]) == 1
 
 
 def test_hostile_requests_are_refused(stack) -> None:
@@ -176,7 +176,7 @@ def test_a_staff_reply_uses_the_customer_service_api_with_a_cached_token(stack, 
     post(stack, xml_of(user, "text", Content="转人工"))
     post(stack, xml_of(user, "text", Content="站长不给结工资"))
     for n in range(2):
-        staff_reply(stack, user, f"第{n + 1}条答复：正在处理", f"wx-{n}")
+        staff_reply(stack, f"wx:{user}", f"第{n + 1}条答复：正在处理", f"wx-{n}")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(fakes.wechat.texts_to(user)) < 2:
         time.sleep(0.3)
