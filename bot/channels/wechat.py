@@ -47,6 +47,8 @@ from core.workers import WorkerRef
 
 logger = logging.getLogger(__name__)
 CHANNEL = "wechat"
+# Where the signatures already used are kept (core.inbound, beside the message ids).
+NONCES = "wechat-nonce"
 FRESHNESS_S = 300
 PASSIVE_WINDOW_S = 4.0
 MAX_BODY_BYTES = 64 * 1024
@@ -209,6 +211,9 @@ class WeChatInput(InputChannel):
         try:
             check_xml(body)
             if request.args.get("encrypt_type") != "aes":
+                if self._crypto is not None:
+                    # 安全模式 configured: a plain message is not from WeChat (which encrypts them all).
+                    raise Refused(403, "plain message while 安全模式 (an EncodingAESKey) is configured")
                 return body
             if self._crypto is None:
                 raise Refused(400, "encrypted message, but no EncodingAESKey is configured")
@@ -227,6 +232,7 @@ class WeChatInput(InputChannel):
     async def handle(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         self._verify(request)
         plain = self._plaintext(request)
+        await self._refuse_replay(request)
         try:
             message = parse_message(plain)
         except Exception:  # wechatpy raises bare KeyErrors and the like on odd XML
@@ -258,6 +264,24 @@ class WeChatInput(InputChannel):
             work.add_done_callback(lambda done: self._spawn(self._follow_up(conversation, done.result(), late)))
             return response.text("success")
         return self._passive_reply(request, message, work.result(), f"wx:{message_id}")
+
+    async def _refuse_replay(self, request: Request) -> None:
+        """Each signed (timestamp, nonce) is good for the body it was sent with, once.
+
+        WeChat's own retries resend the same request: same nonce, same body, and the
+        message id then answers `success`. The same signature with another body is a
+        replay of a captured signature, refused. The record is in the database, so
+        every worker sees it.
+        """
+        args, services = request.args, from_environment()
+        signed = f"{args.get('timestamp', '')}:{args.get('nonce', '')}"
+        digest = hashlib.sha256(request.body or b"").hexdigest()[:16]
+        now = services.clock.utc()
+        fresh = await asyncio.to_thread(
+            services.transaction, lambda s: inbound.first_use(s, NONCES, signed, digest, now)
+        )
+        if not fresh:
+            raise Refused(403, "this signature was already used for another message")
 
     def _spawn(self, coroutine: Any) -> asyncio.Task:
         task = asyncio.ensure_future(coroutine)

@@ -43,7 +43,8 @@ def signed_query(timestamp: Optional[int] = None, token: str = WECHAT["token"]) 
     return {"timestamp": timestamp, "nonce": nonce, "signature": signature_of(token, timestamp, nonce)}
 
 
-def post(stack: RunningStack, xml: str, query: Optional[Dict[str, str]] = None, encrypted: bool = False):
+def post(stack: RunningStack, xml: str, query: Optional[Dict[str, str]] = None, encrypted: bool = True):
+    """A message as WeChat posts it; the test stack has an EncodingAESKey, so 安全模式 by default."""
     query = dict(query or signed_query())
     body = xml.encode()
     if encrypted:
@@ -76,10 +77,25 @@ def test_the_server_check_echoes_only_a_signed_request(stack) -> None:
     assert requests.get(f"{stack.rasa}/webhooks/wechat/webhook", params=query, timeout=10).status_code == 403
 
 
-def test_a_plaintext_message_gets_a_passive_reply(stack) -> None:
+def test_a_message_gets_a_passive_reply(stack) -> None:
     response, query = post(stack, xml_of(openid(), "text", Content="你好"))
     text = reply_text(response, query)
     assert "暖新助手" in text and "【1】附近驿站" in text
+
+
+def test_a_plain_message_is_refused_while_an_aes_key_is_configured(stack) -> None:
+    response, _ = post(stack, xml_of(openid(), "text", Content="你好"), encrypted=False)
+    assert response.status_code == 403
+
+
+def test_a_signature_is_good_for_its_own_message_only(stack) -> None:
+    user = openid()
+    query = signed_query()
+    first, sent = post(stack, xml_of(user, "text", Content="你好"), query=query)
+    assert first.status_code == 200
+    replayed, _ = post(stack, xml_of(openid(), "text", Content="查一下进度"), query=query)
+    assert replayed.status_code == 403
+    assert "暖新助手" in reply_text(first, sent)
 
 
 def test_an_encrypted_message_gets_an_encrypted_reply(stack) -> None:
