@@ -63,7 +63,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     commands.add_parser("anonymise")
     admin = commands.add_parser("create-admin", help="create the first console admin")
     admin.add_argument("username")
-    admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    admin.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input; at least 10 characters of two kinds, not a common one, "
+        "not containing the username",
+    )
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -128,6 +133,9 @@ def _run(args: argparse.Namespace, services: Services) -> int:
             import getpass
 
             password = getpass.getpass("password for the new admin: ")
+            if getpass.getpass("the same password again: ") != password:
+                print("not created: 两次输入的密码不一样", file=sys.stderr)
+                return 1
         try:
             services.transaction(lambda s: staff.create_user(s, args.username, password, "admin", None))
         except staff.StaffError as error:

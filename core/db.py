@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import event, text
@@ -15,15 +16,15 @@ from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from core.settings import PRIVATE_DIR_MODE, private_file
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the connection settings each backend needs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
-
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_database_file(Path(parsed.database))
             # SQLAlchemy 1.4 opens and closes a file database's connection for every
             # transaction (NullPool); keeping them saves the open and the PRAGMAs each time.
             kwargs.setdefault("poolclass", QueuePool)
@@ -32,6 +33,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True, **kwargs)
+
+
+def private_database_file(path: Path) -> None:
+    """A SQLite file only its owner may read, made before SQLite makes it (as 644).
+
+    SQLite gives its -wal and -shm files the database file's permissions, so those
+    follow. A missing folder is made private too; an existing one is the operator's.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    private_file(path)
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if companion.exists():
+            private_file(companion)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

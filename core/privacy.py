@@ -5,7 +5,7 @@ Riders dictate by voice and type on the move, so a phone number arrives as
 through a *digit view* of the text (same length, full-width digits and long runs
 of Chinese numerals read as ASCII digits), the rules run over that view in turn,
 and each claims the characters it masks so that no later rule sees them again.
-Ticket numbers (CZ-20261130-0001) are claimed first and never masked.
+A compact date (20261130, as in ticket numbers CZ-20261130-0001) is not a long number.
 
 The name rules are heuristics: a name after 我叫/孩子叫/名字叫/姓名 is masked
 whatever it is; after 我是/本人/俺是 only a common family name followed by one or
@@ -61,12 +61,11 @@ class _Rule:
 def _digits_of(match: re.Match, text: str, group: int = 0) -> str:
     """The original characters of a match's digits (full-width or Chinese ones kept), separators dropped."""
     start, end = match.span(group)
-    return "".join(c for c, v in zip(text[start:end], match.string[start:end]) if v.isdigit() or v in "Xx")
+    pairs = zip(text[start:end], match.string[start:end], strict=True)
+    return "".join(c for c, v in pairs if v.isdigit() or v in "Xx")
 
 
-_TICKET_NUMBER = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}-\d{8}-\d{4}(?!\d)")
-
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}[\s\-]?(?:\d{8}|\d{4}[\s\-]?\d{4})[\s\-]?\d{3}[\dXx](?![0-9A-Za-z])")
+_ID_CARD = re.compile(r"(?<!\d)[1-9]\d{5}[\s\-]?(?:\d{8}|\d{4}[\s\-]?\d{4})[\s\-]?\d{3}[\dXx](?!\d)")
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _PLATE_SEP = r"[\s·•・.\-]?"
@@ -76,13 +75,13 @@ _PLATE = re.compile(
 )
 
 _MOBILE = re.compile(
-    rf"(?<![0-9A-Za-z+])((?:\+|00){_SEP}?86{_SEP}{{0,3}}|[(（]\+?86[)）]{_SEP}{{0,3}})?"
+    rf"(?<!\d)((?:\+|00){_SEP}?86{_SEP}{{0,3}}|[(（]\+?86[)）]{_SEP}{{0,3}})?"
     rf"(1{_SEP}{{0,3}}[3-9](?:{_SEP}{{0,3}}\d){{9}})(?!\d)"
 )
 
 _AREA_CODE = r"(?:010|02\d|0[3-9]\d{2})"
 _LANDLINE = re.compile(
-    rf"(?<![0-9A-Za-z])(?:[(（]({_AREA_CODE})[)）]|({_AREA_CODE})){_SEP}{{0,2}}"
+    rf"(?<!\d)(?:[(（]({_AREA_CODE})[)）]|({_AREA_CODE})){_SEP}{{0,2}}"
     r"([1-9](?:[\s\-]?\d){6,7})(?!\d)"
 )
 
@@ -114,10 +113,6 @@ _STREETS_AND_COMPOUNDS = (
 _AFTER_STREET = "(?:" + "|".join(f"(?<={word})" for word in _STREETS_AND_COMPOUNDS) + ")"  # fixed-width look-behinds
 _ADDRESS = re.compile(rf"{_AFTER_STREET}(?:{_PART})+{_ROOM}?|(?:{_PART}){{2,}}{_ROOM}?")
 _ADDRESS_NUMBER = re.compile(_NUMERAL)
-
-
-def _ticket_number(match: re.Match, text: str) -> Optional[str]:
-    return text[match.start() : match.end()]  # claimed, written as it was
 
 
 def _id_card(match: re.Match, text: str) -> str:
@@ -160,7 +155,6 @@ def _address(match: re.Match, text: str) -> str:
 
 
 _RULES: Tuple[_Rule, ...] = (
-    _Rule("ticket number", _TICKET_NUMBER, _ticket_number),
     _Rule("ID card", _ID_CARD, _id_card),
     _Rule("licence plate", _PLATE, _plate),
     _Rule("mobile", _MOBILE, _mobile),
@@ -184,14 +178,14 @@ _NOT_NAMES = (
 )
 _SURNAME = rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}])"
 # After 我叫/孩子叫…: these characters begin a verb phrase (我叫了外卖, 我叫车), not a name.
-_NOT_A_NAME_START = "了过着不没的得地个一来去到车人你我他她它们啥什怎这那都也还就是外快妈爸"
+_NOT_A_NAME_START = "了过着不没的得地个一来去到车人你我他她它们啥什怎这那都也还就是外快妈爸跑滴救警保"
 _CALLED = (
     r"(?:我|俺|孩子|小孩|娃|儿子|女儿|闺女)(?:的名字)?叫|我名叫|名叫|名字叫|(?:我的)?名字是"
     r"|姓名[:：\s]*(?:是)?|联系人[:：\s]*"
 )
 _NAME_CALLED = re.compile(rf"({_CALLED})(?![{_NOT_A_NAME_START}])({_COMPOUND_SURNAMES}|{_HAN}){_HAN}{{1,2}}")
 # After 我是/本人: only a family name, one or two more characters, then the phrase ends.
-_PHRASE_END = rf"(?:[^\u4e00-\u9fff]|$|[的啊呀吧呢哈嘛在从跟和])"
+_PHRASE_END = r"(?:[^\u4e00-\u9fff]|$|[的啊呀吧呢哈嘛在从跟和])"
 _NAME_INTRODUCED = re.compile(
     rf"((?:我|俺)(?:就)?是|本人)(?!{_NOT_NAMES})({_SURNAME})(?:{_HAN}{{2}}|{_HAN})(?={_PHRASE_END})"
 )

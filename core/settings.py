@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# var/ holds the database, conversations, secrets and logs: for the service's own user only.
+PRIVATE_DIR_MODE, PRIVATE_FILE_MODE = 0o700, 0o600
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         var_dir = Path(environ.get("NUANXIN_VAR_DIR", PROJECT_ROOT / "var"))
+        if var_dir.is_dir():
+            private_dir(var_dir)  # one made before var/ was kept private (644 databases inside)
         return cls(
             database_url=environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'nuanxin.db'}",
             redis_url=environ.get("REDIS_URL") or None,
@@ -53,8 +57,31 @@ def _local_secret(var_dir: Path) -> str:
         return path.read_text().strip()
     import secrets
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(var_dir)
+    private_dir(path.parent)
     value = secrets.token_urlsafe(32)
-    path.touch(mode=0o600)
-    path.write_text(value)
+    private_file(path).write_text(value)
     return value
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a directory only its owner may enter: created so, or tightened if this user owns it."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    _tighten(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """`path` as a file only its owner may read or write: created empty so, or tightened if this user owns it.
+
+    Created before anything writes to it, so it is never readable by others, not even for a moment.
+    """
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    _tighten(path, PRIVATE_FILE_MODE)
+    return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    status = path.stat()
+    if status.st_uid == os.geteuid() and status.st_mode & 0o777 & ~mode:
+        path.chmod(mode)

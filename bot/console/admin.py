@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from bot.console.auth import current_user, require_admin
 from bot.web.database import in_transaction, read_in_transaction
+from bot.web.keys import SERVICES
 from core import staff
 from core.content import csv_io
 from core.content.loader import district_names
@@ -91,18 +92,41 @@ async def create_user(request: web.Request) -> web.Response:
 
 
 async def toggle_user(request: web.Request) -> web.Response:
+    """Disable or enable an account; its sessions end either way, and never come back."""
     admin = require_admin(request)
     user_id = int(request.match_info["user_id"])
     if user_id == admin.id:
         return await users_page(request, error="不能停用自己的账号", status=400)
+    now = request.config_dict[SERVICES].clock.utc()
 
     def toggle(session: Any) -> None:
         user = session.get(StaffUser, user_id)
         if user is None:
             raise web.HTTPNotFound()
-        user.active = not user.active
+        staff.set_active(session, user, not user.active, admin, now)
 
     await in_transaction(request, toggle)
+    raise web.HTTPSeeOther("/console/admin/users")
+
+
+async def reset_password(request: web.Request) -> web.Response:
+    """An admin sets a new password for an account (forgotten, or leaked); its sessions end."""
+    admin = require_admin(request)
+    user_id = int(request.match_info["user_id"])
+    form = await request.post()
+    password = str(form.get("password", ""))
+    now = request.config_dict[SERVICES].clock.utc()
+
+    def reset(session: Any) -> None:
+        user = session.get(StaffUser, user_id)
+        if user is None:
+            raise web.HTTPNotFound()
+        staff.set_password(session, user, password, admin, now)
+
+    try:
+        await in_transaction(request, reset)
+    except staff.StaffError as error:
+        return await users_page(request, error=str(error), status=400)
     raise web.HTTPSeeOther("/console/admin/users")
 
 
@@ -136,6 +160,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/users", users_page)
     app.router.add_post("/admin/users", create_user)
     app.router.add_post("/admin/users/{user_id:\\d+}/toggle", toggle_user)
+    app.router.add_post("/admin/users/{user_id:\\d+}/password", reset_password)
     app.router.add_get("/admin/canned", canned_page)
     app.router.add_post("/admin/canned", save_canned)
     app.router.add_post("/admin/canned/{reply_id:\\d+}/delete", delete_canned)

@@ -7,19 +7,27 @@ from typing import Any, List
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.console.auth import current_user
+from bot.console.auth import SESSION_COOKIE, current_user
 from bot.web import sse
 from bot.web.database import read_in_transaction
-from core import privacy, topics
+from bot.web.keys import SERVICES
+from core import privacy, staff, topics
 from core.models import Ticket
 from core.ticket_queue import in_scope
 
 
+class SessionEnded(ConnectionResetError):
+    """The viewer's session ended while the feed was open; `sse.stream` ends quietly on this."""
+
+
 async def ticket_events(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
+    token, clock = request.cookies.get(SESSION_COOKIE), request.config_dict[SERVICES].clock
 
     async def fetch(after: int) -> List[sse.Event]:
         def load(session: Any) -> List[sse.Event]:
+            if staff.session_user(session, token, clock.utc()) is None:
+                raise SessionEnded("the console session ended")  # disabled, password set, logged out
             labels = topics.labels(session)
             query = in_scope(select(Ticket), user).where(Ticket.id > after).order_by(Ticket.id).limit(50)
             return [

@@ -146,6 +146,9 @@ class StaffUser(Base):
     district = Column(String(20), nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    # Raised whenever the account's sessions must end (disabled, password set): a session
+    # opened under an older epoch is dead, even one a racing login wrote a moment later.
+    session_epoch = Column(Integer, nullable=False, default=0, server_default="0")
 
 
 class StaffSession(Base):
@@ -158,6 +161,22 @@ class StaffSession(Base):
     csrf_token = Column(String(64), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
+    epoch = Column(Integer, nullable=False, default=0, server_default="0")  # the user's session_epoch when opened
+
+
+class LoginFailures(Base):
+    """Recent failed console logins of one account (`account:NAME`) or one address (`address:IP`).
+
+    In the database so that every web worker counts the same failures; the row is
+    locked for the length of a login attempt, so parallel guesses wait their turn.
+    """
+
+    __tablename__ = "login_failures"
+
+    key = Column(String(120), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    last_failure_at = Column(DateTime, nullable=False, index=True)
+    blocked_until = Column(DateTime, nullable=True)
 
 
 class CannedReply(Base):
