@@ -77,6 +77,7 @@ def running(
                     "internal_port": free_port()}  # fmt: skip
     config = StackConfig(
         rasa_port=free_port(workers), actions_port=free_port(workers), web_port=free_port(), token=uuid.uuid4().hex,
+        action_token=uuid.uuid4().hex,
         model=model or (project_model() if kind == "project" else stock_model()), log_dir=var_dir / "log",
         env=env, **setup, **balanced,
     )  # fmt: skip

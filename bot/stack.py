@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -30,7 +29,7 @@ from typing import Dict, List, Optional
 import yaml
 
 from bot.supervision import Backoff, Supervisor
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, Settings, private_dir
 
 logger = logging.getLogger(__name__)
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
@@ -87,6 +86,10 @@ class StackConfig:
     actions_port: int = 5055
     web_port: int = 8000
     token: str = ""
+    # Rasa sends it with every action call; the action server refuses calls without it.
+    action_token: str = ""
+    # The interface every server listens on (HOST): loopback unless configured otherwise.
+    host: str = "127.0.0.1"
     model: str = "models"
     endpoints: Path = PROJECT_ROOT / "endpoints.yml"
     credentials: Path = PROJECT_ROOT / "credentials.yml"
@@ -117,14 +120,20 @@ class StackConfig:
         return f"http://localhost:{self.internal_port if self.balanced else self.rasa_port}"
 
     def environment(self) -> Dict[str, str]:
-        var_dir = Path(self.env.get("NUANXIN_VAR_DIR") or os.environ.get("NUANXIN_VAR_DIR") or PROJECT_ROOT / "var")
+        """The processes' environment: this one's, the stack's settings, and `env` over both.
+
+        Tokens travel here, never on a command line, where `ps` would show them.
+        """
+        settings = Settings.from_env({**os.environ, **self.env})
         actions = f"localhost:{self.internal_port if self.balanced else self.actions_port}"
         return {
             **os.environ,
             "RASA_TOKEN": self.token,
+            "ACTION_SERVER_TOKEN": self.action_token,
+            "HOST": self.host,
             "RASA_URL": self.rasa_url,
             "ACTION_ENDPOINT_URL": f"http://{actions}/webhook",
-            "TRACKER_DATABASE_URL": os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{var_dir / 'tracker.db'}",
+            "TRACKER_DATABASE_URL": settings.tracker_database_url,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -135,24 +144,23 @@ class StackConfig:
     def services(self) -> List[Service]:
         python = str(VENV_BIN / "python")
         found = []
+        # The project's action server checks the action token; stock Rasa gets rasa-sdk's own.
+        # (rasa-sdk's entry point either way: `rasa run actions` would load all of Rasa first.)
+        actions = ["-m", "bot.actions_server"] if self.rasa_fixes else ["-m", "rasa_sdk", "--actions", "actions"]
         for i, port in enumerate(self.actions_ports()):
             found.append(
                 Service(
                     "actions" if i == 0 else f"actions-{i + 1}",
-                    # rasa-sdk's own entry point: `rasa run actions` would load all of Rasa first.
-                    [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                    [python, *actions, "--port", str(port)],
                     port,
                     f"http://localhost:{port}/health",
                 )
             )
         serve = ["--credentials", str(self.credentials), "--endpoints", str(self.run_endpoints), "--model", self.model]
+        # bot.rasa_server reads the API token from RASA_TOKEN; stock Rasa only takes it as an argument.
+        token = [] if self.rasa_fixes else [f"--auth-token={self.token}"]  # "=": a token may start with "-"
         for i, port in enumerate(self.rasa_ports()):
-            api = [
-                "--enable-api",
-                f"--auth-token={self.token}",  # "=": a token may start with "-"
-                "--port",
-                str(port),
-            ]
+            api = ["--enable-api", *token, "--interface", self.host, "--port", str(port)]
             found.append(
                 Service(
                     "rasa" if i == 0 else f"rasa-{i + 1}",
@@ -164,7 +172,7 @@ class StackConfig:
         found.append(
             Service(
                 "web",
-                [python, "-m", "bot.web", "--port", str(self.web_port)],
+                [python, "-m", "bot.web", "--host", self.host, "--port", str(self.web_port)],
                 self.web_port,
                 f"http://localhost:{self.web_port}/healthz",
             )
@@ -192,6 +200,8 @@ class StackConfig:
         """Write `run_endpoints` from the project's endpoints.yml (plain Rasa commands use that one)."""
         endpoints = yaml.safe_load(self.endpoints.read_text()) or {}
         endpoints.setdefault("action_endpoint", {})["url"] = self.environment()["ACTION_ENDPOINT_URL"]
+        if self.rasa_fixes:
+            endpoints["action_endpoint"]["token"] = self.action_token
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.run_endpoints.write_text(yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False))
 
@@ -386,35 +396,32 @@ def free_port(consecutive: int = 1) -> int:
             return port
 
 
-def local_token(var_dir: Path) -> str:
-    """RASA_TOKEN, or a random token kept in var/secrets/rasa_token (mode 600)."""
-    if os.environ.get("RASA_TOKEN"):
-        return os.environ["RASA_TOKEN"]
-    path = var_dir / "secrets" / "rasa_token"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(24))
-    return path.read_text().strip()
-
-
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
+    """`python -m bot.stack` starts everything; `--render` only writes the files Rasa and nginx
+    read (var/log/endpoints.yml, nginx.conf), for operators whose systemd runs each process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    var_dir = Path(os.environ.get("NUANXIN_VAR_DIR") or PROJECT_ROOT / "var")
-    rasa_workers = int(os.environ.get("RASA_WORKERS", 1))
-    actions_workers = int(os.environ.get("ACTIONS_WORKERS", 1))
-    balanced = rasa_workers > 1 or actions_workers > 1
+    render_only = "--render" in (sys.argv[1:] if argv is None else argv)
+    settings = Settings.from_env()
+    balanced = settings.rasa_workers > 1 or settings.actions_workers > 1
     config = StackConfig(
-        rasa_port=int(os.environ.get("RASA_PORT", 5005)),
-        actions_port=int(os.environ.get("ACTIONS_PORT", 5055)),
-        web_port=int(os.environ.get("WEB_PORT", 8000)),
-        token=local_token(var_dir),
-        log_dir=var_dir / "log",
-        rasa_workers=rasa_workers,
-        actions_workers=actions_workers,
-        public_port=int(os.environ.get("PUBLIC_PORT", 8080)) if balanced else None,
-        internal_port=int(os.environ.get("INTERNAL_PORT", 8081)) if balanced else None,
+        rasa_port=settings.rasa_port,
+        actions_port=settings.actions_port,
+        web_port=settings.web_port,
+        token=settings.rasa_token or "",
+        action_token=settings.action_token or "",
+        host=settings.host,
+        log_dir=private_dir(settings.var_dir / "log"),
+        rasa_workers=settings.rasa_workers,
+        actions_workers=settings.actions_workers,
+        public_port=settings.public_port if balanced else None,
+        internal_port=settings.internal_port if balanced else None,
     )
+    if render_only:
+        config.render_endpoints()
+        if config.balanced:
+            config.render_balancer()
+        print(f"wrote {config.run_endpoints}" + (f" and {config.log_dir / 'nginx.conf'}" if config.balanced else ""))
+        return 0
     stop_requested = False
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -17,6 +17,7 @@ class Settings:
     """Everything configurable; build it once per process with `from_env`."""
 
     database_url: str
+    tracker_database_url: str
     redis_url: Optional[str]
     rasa_url: str
     rasa_token: Optional[str]
@@ -29,6 +30,26 @@ class Settings:
     # While staff own a conversation, a rider's first message after this many quiet
     # minutes is acknowledged (「已转给工作人员」); the ones right after it are not.
     handoff_quiet_minutes: int = 10
+    # The address every server binds to: loopback unless a proxy on another host needs more.
+    host: str = "127.0.0.1"
+    # NUANXIN_ENV=production: the `rest` channel (for trying things out) is off unless REST_TOKEN is set.
+    production: bool = False
+    rest_token: Optional[str] = None
+    # Rasa sends it with every call to the action server, which refuses calls without it.
+    action_token: Optional[str] = None
+    # Requests per sender or address and window (bot.rate_limits), e.g. `chat=30/60,photo=6/600`.
+    rate_limits: str = ""
+    # Photo bytes one sender may store in a day.
+    attachment_bytes_per_day: int = 20 * 1024 * 1024
+    # The processes `make run` starts (bot.stack): ports, and how many Rasa and action
+    # workers (more than one each puts nginx in front, on the public and internal ports).
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    web_port: int = 8000
+    rasa_workers: int = 1
+    actions_workers: int = 1
+    public_port: int = 8080
+    internal_port: int = 8081
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -37,9 +58,10 @@ class Settings:
             private_dir(var_dir)  # one made before var/ was kept private (644 databases inside)
         return cls(
             database_url=environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'nuanxin.db'}",
+            tracker_database_url=environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{var_dir / 'tracker.db'}",
             redis_url=environ.get("REDIS_URL") or None,
             rasa_url=environ.get("RASA_URL", "http://localhost:5005").rstrip("/"),
-            rasa_token=environ.get("RASA_TOKEN") or None,
+            rasa_token=environ.get("RASA_TOKEN") or _local_secret(var_dir, "rasa_token"),
             timezone=environ.get("NUANXIN_TIMEZONE", "Asia/Shanghai"),
             enrolment_retention_days=int(environ.get("ENROLMENT_RETENTION_DAYS", "30")),
             secret_key=environ.get("NUANXIN_SECRET_KEY") or _local_secret(var_dir),
@@ -47,12 +69,25 @@ class Settings:
             ticket_deadlines=environ.get("TICKET_DEADLINES", "urgent=2h/24h,ordinary=24h/7d,complex=24h/15d"),
             messages_at_once=max(1, int(environ.get("RASA_MESSAGES_AT_ONCE", "2"))),
             handoff_quiet_minutes=max(0, int(environ.get("HANDOFF_QUIET_MINUTES", "10"))),
+            host=environ.get("HOST") or "127.0.0.1",
+            production=environ.get("NUANXIN_ENV", "").lower() == "production",
+            rest_token=environ.get("REST_TOKEN") or None,
+            action_token=environ.get("ACTION_SERVER_TOKEN") or _local_secret(var_dir, "action_token"),
+            rate_limits=environ.get("RATE_LIMITS", ""),
+            attachment_bytes_per_day=int(environ.get("ATTACHMENT_BYTES_PER_DAY", str(20 * 1024 * 1024))),
+            rasa_port=int(environ.get("RASA_PORT", "5005")),
+            actions_port=int(environ.get("ACTIONS_PORT", "5055")),
+            web_port=int(environ.get("WEB_PORT", "8000")),
+            rasa_workers=max(1, int(environ.get("RASA_WORKERS", "1"))),
+            actions_workers=max(1, int(environ.get("ACTIONS_WORKERS", "1"))),
+            public_port=int(environ.get("PUBLIC_PORT", "8080")),
+            internal_port=int(environ.get("INTERNAL_PORT", "8081")),
         )
 
 
-def _local_secret(var_dir: Path) -> str:
-    """A per-installation secret kept under var/, for installs without NUANXIN_SECRET_KEY."""
-    path = var_dir / "secrets" / "secret_key"
+def _local_secret(var_dir: Path, name: str = "secret_key") -> str:
+    """A per-installation secret kept under var/secrets/, for installs that do not set one."""
+    path = var_dir / "secrets" / name
     if path.exists():
         return path.read_text().strip()
     import secrets

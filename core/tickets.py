@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core import deadlines as deadline_rules
@@ -212,8 +212,20 @@ def attach(session: Session, ticket: Ticket, attachment_id: int, now: datetime) 
 
 
 def store_attachment(
-    session: Session, worker: WorkerRef, content_type: str, data: bytes, filename: str, now: datetime
-) -> Attachment:
+    session: Session,
+    worker: WorkerRef,
+    content_type: str,
+    data: bytes,
+    filename: str,
+    now: datetime,
+    daily_cap: Optional[int] = None,
+) -> Optional[Attachment]:
+    """Keep a photo for a report; None when the sender's photos of the last day would pass `daily_cap` bytes."""
+    if (
+        daily_cap is not None
+        and attachment_bytes_since(session, worker, now - timedelta(days=1)) + len(data) > daily_cap
+    ):
+        return None
     attachment = Attachment(
         channel=worker.channel,
         sender_id=worker.sender_id,
@@ -225,6 +237,23 @@ def store_attachment(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def attachment_bytes_since(session: Session, worker: WorkerRef, since: datetime) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(func.length(Attachment.data)), 0)).where(
+            Attachment.channel == worker.channel,
+            Attachment.sender_id == worker.sender_id,
+            Attachment.created_at >= since,
+        )
+    )
+    return int(total or 0)
+
+
+def delete_orphan_attachments(session: Session, before: datetime) -> int:
+    """Photos never attached to a ticket (the report was abandoned) and older than `before`: gone."""
+    result = session.execute(delete(Attachment).where(Attachment.ticket_id.is_(None), Attachment.created_at < before))
+    return result.rowcount or 0
 
 
 def handoff_ticket(session: Session, worker: WorkerRef) -> Optional[Ticket]:

@@ -150,7 +150,8 @@ def _run(var_dir: Path, env: Dict[str, str], **extra: Any) -> Iterator[RunningSt
     subprocess.run([PYTHON, "-m", "core.cli", "init"], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True)
     config = StackConfig(
         rasa_port=free_port(extra.get("rasa_workers", 1)), actions_port=free_port(extra.get("actions_workers", 1)),
-        web_port=free_port(), token=uuid.uuid4().hex, model=current_model(), log_dir=var_dir / "log", env=env,
+        web_port=free_port(), token=uuid.uuid4().hex, action_token=uuid.uuid4().hex, model=current_model(),
+        log_dir=var_dir / "log", env=env,
         **extra,
     )  # fmt: skip
     with Stack(config) as running:

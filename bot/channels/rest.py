@@ -13,22 +13,26 @@ conversation and the silence is intended.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rate_limits
 from bot.channels import conversations
 from bot.channels.handling import answer
 from bot.channels.replies import domain_messages
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000
+TOO_MANY = "发得太快了，请稍等一会儿再发。"
 MAX_SENDER_CHARS = 128
 
 
@@ -63,7 +67,21 @@ def parse_body(request: Request) -> Dict[Text, Any]:
 
 
 class RestInput(RasaRestInput):
-    """Rasa's rest channel behind a request check (see the module docstring)."""
+    """Rasa's rest channel behind a request check (see the module docstring).
+
+    It is for trying the assistant out and for integrations: with NUANXIN_ENV=production
+    it is off unless REST_TOKEN is set, and with REST_TOKEN every post must carry it
+    (`Authorization: Bearer …`). Each sender and each address has a rate limit.
+    """
+
+    def __init__(self) -> None:
+        settings = Settings.from_env()
+        self._production, self._token = settings.production, settings.rest_token
+        self._limiter = rate_limits.limiter(settings.rate_limits, settings.redis_url)
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls()
 
     @classmethod
     def name(cls) -> Text:
@@ -87,13 +105,24 @@ class RestInput(RasaRestInput):
             except BadRequest as error:
                 logger.info("rejected %s request: %s", self.name(), error)
                 return response.json({"error": str(error)}, status=400)
+            if self.over_limit(request, body["sender"]):
+                return response.json({"error": TOO_MANY}, status=429)
             return response.json(await self.handle(request, on_new_message, **body))
 
         return webhook
 
     def refusal(self, request: Request) -> Optional[HTTPResponse]:
         """The answer to a post this channel does not accept at all; None lets it through."""
+        if self._production and not self._token:
+            return response.json({"error": "the rest channel is off in production (set REST_TOKEN)"}, status=404)
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if self._token and not hmac.compare_digest(given.encode(), self._token.encode()):
+            return response.json({"error": "this channel needs its token: Authorization: Bearer …"}, status=401)
         return None
+
+    def over_limit(self, request: Request, sender: Text) -> bool:
+        """Whether this sender or this address has sent too much lately."""
+        return not (self._limiter.allows("rest", sender) and self._limiter.allows("rest_address", request.ip or ""))
 
     def check_sender(self, sender: Text) -> None:
         """A `rest` client names its own conversations, never another channel's (bot.channels.conversations)."""

@@ -280,6 +280,10 @@ class TelegramInput(InputChannel):
             return None
         services = from_environment()
         worker, now, data = WorkerRef(CHANNEL, sender), services.clock.utc(), buffer.getvalue()
-        return await asyncio.to_thread(
-            services.transaction, lambda s: tickets.store_attachment(s, worker, "image/jpeg", data, "photo.jpg", now).id
-        )
+        cap = services.settings.attachment_bytes_per_day
+
+        def store(session: Any) -> Optional[int]:
+            stored = tickets.store_attachment(session, worker, "image/jpeg", data, "photo.jpg", now, cap)
+            return stored.id if stored else None
+
+        return await asyncio.to_thread(services.transaction, store)

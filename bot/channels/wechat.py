@@ -344,6 +344,10 @@ class WeChatInput(InputChannel):
         services = from_environment()
         conversation = conversations.marked(conversations.WECHAT, openid)
         worker, now, data = WorkerRef(CHANNEL, conversation), services.clock.utc(), reply.content
-        return await asyncio.to_thread(
-            services.transaction, lambda s: tickets.store_attachment(s, worker, "image/jpeg", data, "image.jpg", now).id
-        )
+        cap = services.settings.attachment_bytes_per_day
+
+        def store(session: Any) -> Optional[int]:
+            stored = tickets.store_attachment(session, worker, "image/jpeg", data, "image.jpg", now, cap)
+            return stored.id if stored else None
+
+        return await asyncio.to_thread(services.transaction, store)

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from datetime import timedelta
 from typing import Any, Mapping
 
 from bot.channels.outgoing import Sender, SendError
 from bot.delivery.recorder import RecordingError, TrackerRecorder
 from bot.delivery.render import Renderer
-from core import outbox
+from core import outbox, tickets
 from core.services import Services
 
 logger = logging.getLogger(__name__)
 POLL_S = 1.0
+TIDY_EVERY_S = 3600
+ORPHAN_KEEP = timedelta(days=1)
 
 
 class DeliveryWorker:
@@ -89,9 +93,22 @@ class DeliveryWorker:
             done += 1
         return done
 
+    async def tidy(self) -> int:
+        """Photos of reports never finished, kept a day in case the rider came back: deleted."""
+        clock = self._services.clock
+        before = clock.utc() - ORPHAN_KEEP
+        removed = await self._db(lambda s: tickets.delete_orphan_attachments(s, before))
+        if removed:
+            logger.info("deleted %d photos that never became part of a report", removed)
+        return removed
+
     async def run_forever(self, poll_s: float = POLL_S) -> None:
+        tidied = 0.0
         while True:
             try:
+                if time.monotonic() - tidied > TIDY_EVERY_S:
+                    tidied = time.monotonic()
+                    await self.tidy()
                 handled = await self.deliver_due()
                 await self.record_sent()
             except Exception:  # a database hiccup must not end delivery; log and go on

@@ -11,12 +11,13 @@ Redis transaction (WATCH/MULTI/EXEC), and waiting requests look again every
 from __future__ import annotations
 
 import json
-import os
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Callable, Optional, Text, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, LOCK_LIFETIME, InMemoryLockStore, LockStore
+
+from core.settings import Settings
 
 T = TypeVar("T")
 POLL_S = 0.05
@@ -101,5 +102,5 @@ class ConfiguredLockStore(LockStore):
     """
 
     def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
-        url = os.environ.get("REDIS_URL")
+        url = Settings.from_env().redis_url
         return AtomicRedisLockStore(url) if url else InMemoryLockStore()

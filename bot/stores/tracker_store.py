@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import time
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Text, TypeVar
 
@@ -38,7 +37,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from core.settings import PROJECT_ROOT
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,8 +86,7 @@ sender_and_type = sa.Index("ix_events_sender_id_type_name_id", SQLEvent.sender_i
 
 
 def default_url() -> str:
-    var_dir = os.environ.get("NUANXIN_VAR_DIR") or str(PROJECT_ROOT / "var")
-    return os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{var_dir}/tracker.db"
+    return Settings.from_env().tracker_database_url
 
 
 class WindowedSQLTrackerStore(SQLTrackerStore):

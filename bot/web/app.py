@@ -7,10 +7,11 @@ from typing import AsyncIterator, Optional
 import aiohttp
 from aiohttp import web
 
+from bot import rate_limits
 from bot.console.app import create_console
 from bot.web import chat, replies
 from bot.web.chat import STATIC_DIR
-from bot.web.keys import HTTP_CLIENT, SERVICES
+from bot.web.keys import HTTP_CLIENT, LIMITER, SERVICES
 from core.services import Services
 from core.settings import Settings
 
@@ -18,6 +19,7 @@ from core.settings import Settings
 def create_app(settings: Settings, services: Optional[Services] = None) -> web.Application:
     """Build the app; resources open on start-up and close on clean-up."""
     app = web.Application(client_max_size=8 * 1024 * 1024)
+    app[LIMITER] = rate_limits.limiter(settings.rate_limits, settings.redis_url)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         owned = services is None

@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.channels.signature import SIGNATURE_HEADER, sign
 from bot.web import identity, replies
 from bot.web.database import in_transaction, read_in_transaction
-from bot.web.keys import HTTP_CLIENT, SERVICES
+from bot.web.keys import HTTP_CLIENT, LIMITER, SERVICES
 from core import outbox, tickets
 from core.settings import Settings
 from core.workers import WorkerRef
@@ -33,6 +33,7 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 HISTORY_EVENTS = 60
 CONVERSATION_HEADER = "X-Conversation-Id"
+TOO_MANY = "发得太快了，请稍等一会儿再发。"
 # Metadata mark of a message the assistant handled a second time (actions.runtime.REDISPATCHED).
 REDISPATCHED = "redispatched"
 
@@ -49,6 +50,16 @@ def setup(app: web.Application, settings: Settings) -> None:
 def image_type(data: bytes) -> Optional[str]:
     """The content type of a JPEG or PNG, judged by its bytes, not by what the client claims."""
     return next((kind for magic, kind in IMAGE_SIGNATURES if data.startswith(magic)), None)
+
+
+def within_limits(request: web.Request, *checks: Tuple[str, str]) -> None:
+    """Raise 429, with a Chinese word for the rider, if one of (kind, who) is past its limit."""
+    limiter = request.config_dict[LIMITER]
+    for kind, who in checks:
+        if not limiter.allows(kind, who):
+            raise web.HTTPTooManyRequests(
+                text=json.dumps({"error": TOO_MANY}, ensure_ascii=False), content_type="application/json"
+            )
 
 
 def history_line(event: Dict[str, Any]) -> Optional[Dict[str, Any]]:
@@ -99,6 +110,7 @@ class ChatHandler:
 
     async def send(self, request: web.Request) -> web.Response:
         conversation_id, fresh = self._conversation(request)
+        within_limits(request, ("chat", conversation_id), ("chat_address", request.remote or ""))
         try:
             body = await request.json()
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -112,6 +124,7 @@ class ChatHandler:
     async def photo(self, request: web.Request) -> web.Response:
         """A photo for a report: stored as an attachment, then announced to the assistant."""
         conversation_id, fresh = self._conversation(request)
+        within_limits(request, ("photo", conversation_id), ("chat_address", request.remote or ""))
         form = await request.post()
         upload = form.get("photo")
         if not hasattr(upload, "file"):
@@ -124,10 +137,16 @@ class ChatHandler:
         if kind is None:
             raise web.HTTPUnsupportedMediaType(text="only JPEG or PNG photos")
         worker = WorkerRef(CHANNEL, conversation_id)
-        now = request.config_dict[SERVICES].clock.utc()
-        attachment_id = await in_transaction(
-            request, lambda s: tickets.store_attachment(s, worker, kind, data, "photo", now).id
+        services = request.config_dict[SERVICES]
+        now, cap = services.clock.utc(), services.settings.attachment_bytes_per_day
+        stored = await in_transaction(
+            request, lambda s: tickets.store_attachment(s, worker, kind, data, "photo", now, cap)
         )
+        if stored is None:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=cap, actual_size=len(data), text="今天发的照片太多了，明天再发；有急事请直接打字说明。"
+            )
+        attachment_id = stored.id
         caption = str(form.get("caption") or "").strip()[:MAX_MESSAGE_CHARS] or tickets.PHOTO_PLACEHOLDER
         answer = await self._ask_rasa(request, conversation_id, caption, {"attachment_id": attachment_id})
         return self._respond(web.json_response({"messages": answer}), conversation_id, fresh)
@@ -153,6 +172,7 @@ class ChatHandler:
         conversation_id, fresh = self._conversation(request)
         if fresh:
             raise web.HTTPUnauthorized(text="no conversation yet")
+        within_limits(request, ("events", conversation_id), ("chat_address", request.remote or ""))
         return await replies.stream(request, CHANNEL, conversation_id)
 
     async def _ask_rasa(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
+from bot.rate_limits import RateLimiter
 from core.services import Services
 
 SERVICES = web.AppKey("services", Services)
+LIMITER = web.AppKey("limiter", RateLimiter)
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from core import deadlines, tickets
-from core.models import AuditEvent, OutboxMessage, StaffUser, Ticket, TicketMessage
+from core.models import Attachment, AuditEvent, OutboxMessage, StaffUser, Ticket, TicketMessage
 from core.services import Services
 from core.workers import WorkerRef
 
@@ -191,3 +191,23 @@ def test_a_message_after_the_hand_off_ended_is_not_forwarded(services: Services)
         lambda s: tickets.forward_to_staff(s, worker, "你好", None, NOW, timedelta(minutes=10))
     )
     assert forwarded is None
+
+
+def test_a_senders_photos_are_capped_per_day_and_orphans_are_deleted(services: Services) -> None:
+    worker = WorkerRef("webchat", "web-photos")
+    kept = services.transaction(lambda s: tickets.store_attachment(s, worker, "image/jpeg", b"x" * 600, "a", NOW, 1000))
+    refused = services.transaction(
+        lambda s: tickets.store_attachment(s, worker, "image/jpeg", b"x" * 600, "b", NOW, 1000)
+    )
+    next_day = services.transaction(
+        lambda s: tickets.store_attachment(
+            s, worker, "image/jpeg", b"x" * 600, "c", NOW + timedelta(days=1, seconds=1), 1000
+        )
+    )
+    assert kept is not None and refused is None and next_day is not None
+    removed = services.transaction(lambda s: tickets.delete_orphan_attachments(s, NOW + timedelta(hours=1)))
+    assert removed >= 1
+    left = services.read(
+        lambda s: s.scalars(select(Attachment.filename).where(Attachment.sender_id == "web-photos")).all()
+    )
+    assert left == ["c"]

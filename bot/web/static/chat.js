@@ -85,6 +85,10 @@
     scroll();
     try {
       const response = await fetch(url, Object.assign({ method: "POST", credentials: "same-origin" }, options));
+      if (response.status === 429 || response.status === 413) {
+        notice(await refusal(response));
+        return;
+      }
       if (!response.ok) throw new Error(String(response.status));
       show((await response.json()).messages);
     } catch (error) {
@@ -92,6 +96,12 @@
     } finally {
       typing.hidden = true;
     }
+  }
+
+  // The server's own words for a refusal (too fast, too many photos), else a general one.
+  async function refusal(response) {
+    const text = await response.text();
+    try { return JSON.parse(text).error || text; } catch (error) { return text || "请稍后再试。"; }
   }
 
   function send(message, shown) {
