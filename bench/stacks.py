@@ -18,6 +18,8 @@ OUTPUT = BENCH / "output"
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
 RASA = str(PROJECT_ROOT / ".venv" / "bin" / "rasa")
 QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+# A benchmark is one address sending as fast as it can: the per-address limits would measure themselves.
+UNLIMITED = "rest=1000000/60,rest_address=1000000/60,chat=1000000/60,chat_address=1000000/60"
 
 
 def newest(pattern: str) -> str:
@@ -66,7 +68,7 @@ def running(
     With several workers, nginx balances them (the production mode); `env`
     must then name a shared tracker database and REDIS_URL.
     """
-    env = {**(env or prepared_database(var_dir)), **QUIET}
+    env = {**(env or prepared_database(var_dir)), **QUIET, "RATE_LIMITS": UNLIMITED}
     root = PROJECT_ROOT if kind == "project" else BENCH / "stock"
     setup: Dict[str, Any] = {"endpoints": root / "endpoints.yml", "credentials": root / "credentials.yml"}
     if kind == "stock":  # Rasa as released: its defaults, its own channel and stores, none of bot/rasa_fixes

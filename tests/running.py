@@ -69,6 +69,7 @@ class RunningStack:
         return response.json()
 
 
+SUITE_RATE_LIMITS = "rest=100000/60,rest_address=100000/60,chat_address=100000/60"
 TELEGRAM_TOKEN = "123456:TEST-token"
 TELEGRAM_SECRET = "telegram-secret-token"
 WECHAT = {"token": "wechat-token", "appid": "wx0123456789abcdef", "secret": "wechat-secret"}
@@ -99,6 +100,8 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory, fakes: Fakes) -> Itera
         "DATABASE_URL": database_url,
         "NUANXIN_VAR_DIR": str(var_dir),
         "NUANXIN_SECRET_KEY": "stack-secret",
+        # The whole suite talks from one address: only the per-visitor limits stay as shipped.
+        "RATE_LIMITS": SUITE_RATE_LIMITS,
         "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_API_URL": fakes.telegram_url,
@@ -139,6 +142,7 @@ def start_scaled_stack(
         "REDIS_URL": redis_url,
         "NUANXIN_VAR_DIR": str(var_dir),
         "NUANXIN_SECRET_KEY": "scaled-secret",
+        "RATE_LIMITS": SUITE_RATE_LIMITS,
     }
     balanced = {"rasa_workers": workers, "actions_workers": workers, "public_port": free_port(),
                 "internal_port": free_port()}  # fmt: skip
