@@ -68,7 +68,7 @@ def running(
     With several workers, nginx balances them (the production mode); `env`
     must then name a shared tracker database and REDIS_URL.
     """
-    env = {**(env or prepared_database(var_dir)), **QUIET, "RATE_LIMITS": UNLIMITED}
+    env = {**QUIET, "RATE_LIMITS": UNLIMITED, **(env or prepared_database(var_dir))}
     root = PROJECT_ROOT if kind == "project" else BENCH / "stock"
     setup: Dict[str, Any] = {"endpoints": root / "endpoints.yml", "credentials": root / "credentials.yml"}
     if kind == "stock":  # Rasa as released: its defaults, its own channel and stores, none of bot/rasa_fixes

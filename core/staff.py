@@ -279,7 +279,10 @@ def close_session(session: Session, token: str) -> None:
 
 
 def csrf_matches(expected: str, given: Optional[str]) -> bool:
-    return bool(given) and hmac.compare_digest(expected, given)
+    """Constant-time comparison; bytes, because `compare_digest` refuses non-ASCII strings."""
+    if not given:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
 
 
 # Login throttling -------------------------------------------------------------------------

@@ -60,7 +60,8 @@ async def answer(
     """
     agent = app.ctx.agent
     collector = CollectingOutputChannel()
-    text, sender = safe_text.clean(text), safe_text.clean(sender, MAX_SENDER_CHARS)
+    text = safe_text.clean(text) if isinstance(text, str) else ""
+    sender = safe_text.clean(sender, MAX_SENDER_CHARS)
     try:
         metadata = safe_text.clean_json(metadata) if metadata else metadata
     except safe_text.TooDeep:

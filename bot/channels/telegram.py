@@ -94,6 +94,15 @@ class MalformedUpdate(ValueError):
     """An update whose message or chat is not what Telegram's documentation describes."""
 
 
+def text_of(value: Any) -> str:
+    """A text field of an update, which Telegram documents as a string (absent: empty)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedUpdate("a text field that is not a string")
+    return value
+
+
 def chat_of_update(update: types.Update) -> Optional[str]:
     """The conversation an update belongs to (None for one without a message), read strictly,
     so a hand-made update with a chat of the wrong shape is refused before anything else."""
@@ -190,7 +199,8 @@ class TelegramInput(InputChannel):
             if self._config is None:
                 return response.json({"error": "Telegram is not configured"}, status=503)
             given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), self._config.secret_token.encode()):
+            expected = self._config.secret_token.encode()
+            if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected):
                 logger.warning("refused a Telegram update with a wrong secret token")
                 return response.json({"error": "wrong secret token"}, status=403)
             if len(request.body or b"") > MAX_UPDATE_BYTES:
@@ -252,19 +262,25 @@ class TelegramInput(InputChannel):
                 logger.info("answerCallbackQuery failed: %s", error)
             if query.message is None or not query.data:
                 return None
-            return conversation_id(query.message.chat, query.from_user), query.data, {}
+            return conversation_id(query.message.chat, query.from_user), text_of(query.data), {}
         message = update.message
         if message is None:
             return None
         sender = conversation_id(message.chat, message.from_user)
         if message.location:
-            return sender, location_payload(message.location.latitude, message.location.longitude), {}
+            latitude, longitude = message.location.latitude, message.location.longitude
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (latitude, longitude)):
+                raise MalformedUpdate("a location without numeric coordinates")
+            return sender, location_payload(latitude, longitude), {}
         if message.photo:
-            attachment_id = await self._store_photo(sender, message.photo[-1])
+            photo = message.photo[-1]
+            if not isinstance(photo, types.PhotoSize) or not isinstance(photo.file_id, str):
+                raise MalformedUpdate("a photo that is not a PhotoSize")
+            attachment_id = await self._store_photo(sender, photo)
             metadata = {"attachment_id": attachment_id} if attachment_id else {}
-            return sender, (message.caption or "").strip() or tickets.PHOTO_PLACEHOLDER, metadata
+            return sender, text_of(message.caption).strip() or tickets.PHOTO_PLACEHOLDER, metadata
         if message.text:
-            return sender, message.text, {}
+            return sender, text_of(message.text), {}
         return sender, None, {}
 
     async def _store_photo(self, sender: str, photo: types.PhotoSize) -> Optional[int]:

@@ -22,6 +22,7 @@ import hmac
 import html
 import logging
 import os
+import struct
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Text, Tuple
@@ -172,7 +173,7 @@ class WeChatInput(InputChannel):
     def _verify(self, request: Request) -> None:
         args = request.args
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > FRESHNESS_S:
+        if not (timestamp.isascii() and timestamp.isdigit()) or abs(time.time() - int(timestamp)) > FRESHNESS_S:
             raise Refused(403, "stale or missing timestamp")
         expected = signature_of(self._config.token, timestamp, nonce)
         if not hmac.compare_digest(expected, args.get("signature", "")):
@@ -226,8 +227,12 @@ class WeChatInput(InputChannel):
             return plain
         except (InvalidSignatureException, InvalidAppIdException):
             raise Refused(403, "wrong msg_signature or appid") from None
-        except (DefusedXmlException, SafeElementTree.ParseError, ValueError, KeyError) as error:
-            raise Refused(400, f"malformed XML: {type(error).__name__}") from None
+        except (
+            DefusedXmlException, SafeElementTree.ParseError, ValueError, KeyError, IndexError, TypeError,
+            struct.error, UnicodeDecodeError,
+        ) as error:  # fmt: skip
+            # wechatpy's decryption raises whatever an odd envelope makes it trip over.
+            raise Refused(400, f"malformed or undecryptable message: {type(error).__name__}") from None
 
     async def handle(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         self._verify(request)
@@ -240,7 +245,10 @@ class WeChatInput(InputChannel):
         if message is None or not getattr(message, "source", None):
             raise Refused(400, "not a WeChat message")
         services = from_environment()
-        message_id = str(getattr(message, "id", None) or f"{message.source}:{message.create_time}:{message.type}")
+        try:
+            message_id = str(getattr(message, "id", None) or f"{message.source}:{message.create_time}:{message.type}")
+        except (TypeError, ValueError):
+            raise Refused(400, "a message without a readable id or time") from None
         now = services.clock.utc()
         # Marked at once: WeChat redelivers after five seconds while the first delivery is
         # still being answered. If answering fails, the mark goes, so a redelivery is answered.
@@ -313,8 +321,12 @@ class WeChatInput(InputChannel):
         """(text for the assistant, metadata), or None for events that need no answer."""
         kind = message.type
         if kind == "text":
+            if not isinstance(message.content, (str, type(None))):
+                raise Refused(400, "a text message whose content is not text")
             return message.content or "", {}
         if kind == "voice" and getattr(message, "recognition", None):
+            if not isinstance(message.recognition, str):
+                raise Refused(400, "a voice message whose recognition is not text")
             return message.recognition, {}
         if kind == "location":
             try:

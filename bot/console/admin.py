@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from bot.console.auth import current_user, require_admin
 from bot.web.database import in_transaction, read_in_transaction
+from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
 from core import staff
 from core.content import csv_io
@@ -47,7 +48,7 @@ async def import_table(request: web.Request) -> web.Response:
     spec = table_specs(district_names()).get(request.match_info["table"])
     if spec is None:
         raise web.HTTPNotFound(text="no such table")
-    form = await request.post()
+    form = await read_form(request)
     upload = form.get("file")
     if not hasattr(upload, "file"):
         return await content_page(request, errors=["请选择一个 CSV 文件"], status=400)
@@ -70,7 +71,7 @@ async def users_page(request: web.Request, error: str = "", status: int = 200) -
 
 async def create_user(request: web.Request) -> web.Response:
     require_admin(request)
-    form = await request.post()
+    form = await read_form(request)
     fields = ("username", "password", "role", "district", "display_name")
     values: Dict[str, str] = {k: str(form.get(k, "")).strip() for k in fields}
 
@@ -94,7 +95,7 @@ async def create_user(request: web.Request) -> web.Response:
 async def toggle_user(request: web.Request) -> web.Response:
     """Disable or enable an account; its sessions end either way, and never come back."""
     admin = require_admin(request)
-    user_id = int(request.match_info["user_id"])
+    user_id = an_id(request.match_info["user_id"])
     if user_id == admin.id:
         return await users_page(request, error="不能停用自己的账号", status=400)
     now = request.config_dict[SERVICES].clock.utc()
@@ -112,8 +113,8 @@ async def toggle_user(request: web.Request) -> web.Response:
 async def reset_password(request: web.Request) -> web.Response:
     """An admin sets a new password for an account (forgotten, or leaked); its sessions end."""
     admin = require_admin(request)
-    user_id = int(request.match_info["user_id"])
-    form = await request.post()
+    user_id = an_id(request.match_info["user_id"])
+    form = await read_form(request)
     password = str(form.get("password", ""))
     now = request.config_dict[SERVICES].clock.utc()
 
@@ -139,7 +140,7 @@ async def canned_page(request: web.Request) -> web.Response:
 
 async def save_canned(request: web.Request) -> web.Response:
     require_admin(request)
-    form = await request.post()
+    form = await read_form(request)
     title, text = str(form.get("title", "")).strip(), str(form.get("text", "")).strip()
     if title and text:
         await in_transaction(request, lambda s: s.add(CannedReply(title=title[:40], text=text)))
@@ -148,7 +149,7 @@ async def save_canned(request: web.Request) -> web.Response:
 
 async def delete_canned(request: web.Request) -> web.Response:
     require_admin(request)
-    reply_id = int(request.match_info["reply_id"])
+    reply_id = an_id(request.match_info["reply_id"])
     await in_transaction(request, lambda s: s.execute(delete(CannedReply).where(CannedReply.id == reply_id)))
     raise web.HTTPSeeOther("/console/admin/canned")
 

@@ -21,6 +21,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.web.database import in_transaction, read_in_transaction
+from bot.web.forms import read_form
 from bot.web.keys import SERVICES
 from core import staff
 from core.models import StaffUser
@@ -91,7 +92,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         raise web.HTTPUnauthorized(text="login required")
     request[USER], request[CSRF] = found
     if request.method == "POST":
-        form = await request.post()
+        form = await read_form(request)
         if not staff.csrf_matches(request[CSRF], form.get("csrf") or request.headers.get("X-CSRF-Token")):
             raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page and try again")
     return await handler(request)
@@ -134,7 +135,7 @@ def _safe_next(request: web.Request, form: Optional[Any] = None) -> str:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     services = request.config_dict[SERVICES]
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     if not nonce or not staff.csrf_matches(_login_token(services.settings.secret_key, nonce), form.get("login_csrf")):
@@ -183,7 +184,7 @@ async def password_page(request: web.Request, error: str = "", status: int = 200
 async def change_password(request: web.Request) -> web.StreamResponse:
     """The user's own new password: every session of the account ends, this browser gets a new one."""
     user_id = current_user(request).id
-    form = await request.post()
+    form = await read_form(request)
     current, new = str(form.get("current", "")), str(form.get("password", ""))
     if new != str(form.get("password_again", "")):
         return await password_page(request, "两次输入的新密码不一样", 400)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.console.auth import current_user
 from bot.web.database import in_transaction, read_in_transaction
+from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
 from core import outbox, ticket_queue, tickets, topics
 from core.content.loader import district_names
@@ -57,7 +58,7 @@ class Line:
 
 def _ticket_or_404(session: Any, request: web.Request) -> Ticket:
     try:
-        ticket = session.get(Ticket, int(request.match_info["ticket_id"]))
+        ticket = session.get(Ticket, an_id(request.match_info["ticket_id"]))
     except ValueError:
         ticket = None
     if ticket is None:
@@ -118,14 +119,14 @@ async def _act_on_ticket(request: web.Request, action: StaffAction) -> None:
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     text, key = str(form.get("text", "")), str(form.get("request_key", "")) or secrets.token_urlsafe(12)
     await _act_on_ticket(request, lambda s, ticket, user, now: tickets.reply(s, ticket, user, text, now, key))
     raise _back(request)
 
 
 async def note(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     text = str(form.get("text", "")).strip()
     if text:
         await _act_on_ticket(request, lambda s, ticket, user, now: tickets.note(s, ticket, user, text, now))
@@ -138,7 +139,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
 
 
 async def transfer(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     district = str(form.get("district", ""))
     if district not in district_names():
         raise web.HTTPBadRequest(text="unknown district")
@@ -155,12 +156,12 @@ async def resolve(request: web.Request) -> web.StreamResponse:
 
 
 async def retry_delivery(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await read_form(request)
     now = request.config_dict[SERVICES].clock.utc()
 
     def retry(session: Any) -> None:
         ticket = _ticket_or_404(session, request)
-        row = session.get(OutboxMessage, int(form.get("outbox_id", 0)))
+        row = session.get(OutboxMessage, an_id(form.get("outbox_id")))
         if row is None or row.ticket_id != ticket.id:
             raise web.HTTPNotFound(text="no such delivery")
         outbox.retry_now(session, row.id, now)
@@ -171,7 +172,7 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
 
 async def attachment(request: web.Request) -> web.Response:
     def load(session: Any) -> Attachment:
-        found = session.get(Attachment, int(request.match_info["attachment_id"]))
+        found = session.get(Attachment, an_id(request.match_info["attachment_id"]))
         if found is None or found.ticket_id is None:
             raise web.HTTPNotFound()
         ticket = session.get(Ticket, found.ticket_id)

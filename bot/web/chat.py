@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.channels.signature import SIGNATURE_HEADER, sign
 from bot.web import identity, replies
 from bot.web.database import in_transaction, read_in_transaction
+from bot.web.forms import read_form
 from bot.web.keys import HTTP_CLIENT, LIMITER, SERVICES
 from core import outbox, tickets
 from core.settings import Settings
@@ -113,7 +114,7 @@ class ChatHandler:
         within_limits(request, ("chat", conversation_id), ("chat_address", request.remote or ""))
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError, RecursionError):
+        except (ValueError, UnicodeDecodeError, RecursionError, LookupError):
             raise web.HTTPBadRequest(text='body must be JSON: {"message": "..."}') from None
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, str):
@@ -125,7 +126,7 @@ class ChatHandler:
         """A photo for a report: stored as an attachment, then announced to the assistant."""
         conversation_id, fresh = self._conversation(request)
         within_limits(request, ("photo", conversation_id), ("chat_address", request.remote or ""))
-        form = await request.post()
+        form = await read_form(request)
         upload = form.get("photo")
         if not hasattr(upload, "file"):
             raise web.HTTPBadRequest(text="'photo' must be a file")

@@ -13,6 +13,9 @@ from typing import Any, Awaitable, Callable, List, Tuple
 
 from aiohttp import web
 
+# Ids fit a BIGINT: 18 digits always do.
+MAX_ID_DIGITS = 18
+
 POLL_S = 1.0
 HEARTBEAT_S = 15.0
 Event = Tuple[int, str, Any]  # id, event name, JSON-able data
@@ -43,5 +46,8 @@ async def stream(
 
 
 def last_event_id(request: web.Request) -> int:
+    """Where a reconnecting stream resumes; anything that is not a plain id starts from the beginning."""
     raw = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
-    return int(raw) if raw.isdigit() else 0
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
+        return 0
+    return int(raw)

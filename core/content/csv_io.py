@@ -84,7 +84,10 @@ def read_rows(spec: TableSpec, data: bytes) -> List[Dict[str, Any]]:
         ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     errors: List[RowError] = []
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as error:
+        raise ImportRejected([RowError(1, "", f"表头读不出来：{error}")]) from None
     missing = [c.name for c in spec.columns if c.required and c.name not in header]
     unknown = [h for h in header if h not in spec.header()]
     if missing:
@@ -137,6 +140,8 @@ def write_rows(
     """Upsert checked rows by the table's key; with `replace`, delete rows not in the file."""
     model = spec.model
     key_attr = getattr(model, spec.key)
+    # A blank primary key (an emptied `id` cell) names no row: it never overwrites the stored one.
+    primary = {column.key for column in model.__table__.primary_key.columns}
     inserted = updated = 0
     kept = []
     for values in rows:
@@ -148,6 +153,8 @@ def write_rows(
             inserted += 1
         else:
             for attr, value in values.items():
+                if value is None and attr in primary:
+                    continue
                 setattr(existing, attr, value)
             obj = existing
             updated += 1

@@ -87,3 +87,21 @@ def test_malformed_files_say_what_is_wrong(sqlite_services: Services, data: byte
 def test_enrolments_export_masks_personal_data_and_cannot_be_imported(sqlite_services: Services) -> None:
     with pytest.raises(ImportRejected):
         sqlite_services.transaction(lambda s: import_bytes(s, SPECS["enrolments"], b"id\n"))
+
+
+def test_an_emptied_id_cell_does_not_overwrite_the_stored_id(services) -> None:
+    from core.models import Landmark
+
+    specs = table_specs(["潞州区"])
+    before = services.read(lambda s: s.scalars(select(Landmark).where(Landmark.name == "长兴北路")).one().id)
+    row = "id,name,aliases,kind,district,lat,lon\n,长兴北路,,street,潞州区,36.2120,113.1065\n".encode()
+    report = services.transaction(lambda s: import_bytes(s, specs["landmarks"], row))
+    assert report.updated == 1
+    assert services.read(lambda s: s.scalars(select(Landmark).where(Landmark.name == "长兴北路")).one().id) == before
+
+
+def test_a_header_too_long_to_read_is_a_rejection_not_a_crash() -> None:
+    from core.content.csv_io import read_rows
+
+    with pytest.raises(ImportRejected):
+        read_rows(table_specs(["潞州区"])["faq"], ("q" * 140_000 + "\r\n").encode())
