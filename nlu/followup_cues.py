@@ -36,7 +36,7 @@ PERIODS = {
 }
 PERIOD = "|".join(sorted(PERIODS, key=len, reverse=True))
 CLOCK = re.compile(
-    rf"({PERIOD})?\s*({NUMBER})\s*(?:点|时|:|：)\s*(半|一刻|三刻|[0-5]?[0-9](?:分)?)?|({PERIOD})|(现在|这会儿?|眼下|此刻)"
+    rf"({PERIOD})?\s*({NUMBER})\s*(?:点|时|:|：)\s*(半|一刻|三刻|[0-5]?[0-9](?:分)?)?|(?<![天个])(半夜|夜里|晚上)(?=还|开|关)"
 )
 # A bare period stands for a typical moment of it.
 PERIOD_ALONE = {"early": 3 * 60, "am": 9 * 60, "noon": 12 * 60, "pm": 19 * 60, "night": 23 * 60}
@@ -82,11 +82,13 @@ def ordinals(text: str) -> Iterator[Cue]:
 
 
 def clock_times(text: str) -> Iterator[Cue]:
-    """`晚上十点` → "22:00", `十点` → "10:00?" (or 22:00), `现在` → "now", `半夜` → "23:00"."""
+    """`晚上十点` → "22:00", `十点` → "10:00?" (or 22:00), `半夜还开吗` → "23:00".
+
+    A part of the day alone counts only right before 还/开/关 (`晚上还开吗`), not in a
+    story (`早上送单时…`); "now" needs no cue of its own: a question about opening
+    without a time is about now.
+    """
     for match in CLOCK.finditer(text):
-        if match.group(5):
-            yield Cue(match.start(), match.end(), NOW)
-            continue
         if match.group(4):
             yield Cue(match.start(), match.end(), _format(PERIOD_ALONE[PERIODS[match.group(4)]]))
             continue

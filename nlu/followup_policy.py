@@ -68,10 +68,13 @@ class FollowUpPolicy(Policy):
                 "stations": {
                     "cues": ["ordinal", "clock_time", "followup"],
                     "intents": ["find_station", *VAGUE_INTENTS],
+                    # A message naming a place asks for a new search there.
+                    "not_with": ["place", "district", "latitude"],
                 },
                 "programmes": {
                     "cues": ["ordinal", "followup"],
                     "intents": ["childcare", "skills_training", "enrol", *VAGUE_INTENTS],
+                    "not_with": ["district"],
                 },
                 "legal": {
                     "cues": ["legal_aspect", "work_relationship", "district"],
@@ -121,7 +124,7 @@ class FollowUpPolicy(Policy):
         entities = {entity.get("entity") for entity in message.entities}
         if answer.get("asked") and entities & set(context.get("answers", ())):
             return True
-        if not entities & set(context["cues"]):
+        if not entities & set(context["cues"]) or entities & set(context.get("not_with", ())):
             return False
         intent = message.intent.get("name")
         same_topic = answer.get("kind") == "legal" and intent == tracker.get_slot(self.config["topic_slot"])

@@ -88,6 +88,11 @@ def test_a_long_message_says_enough_on_its_own(follow_up) -> None:
     assert predict(follow_up, events) is None
 
 
+def test_a_message_naming_a_place_is_a_new_search(follow_up) -> None:
+    text, entities = "英雄中路那边还开着吗", [cue("followup", "open"), cue("place", "英雄中路")]
+    assert predict(follow_up, [SlotSet("last_answer", STATIONS), *user(text, "find_station", entities)]) is None
+
+
 def test_another_topic_goes_its_own_way(follow_up) -> None:
     events = [SlotSet("last_answer", STATIONS), *user("第二个工单进度", "check_ticket", [cue("ordinal", 2)])]
     assert predict(follow_up, events) is None

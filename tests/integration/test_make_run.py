@@ -27,7 +27,7 @@ def processes_mentioning(marker: str) -> list:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if marker in cmdline and "pytest" not in cmdline:
+        if marker in cmdline and "bin/pytest" not in cmdline and "-m pytest" not in cmdline:
             found.append(cmdline)
     return found
 

@@ -209,7 +209,8 @@ def test_an_install_from_before_is_made_private(tmp_path: Path, usual_umask: Non
     )
     assert _mode(var) == 0o700
     make_engine(settings.database_url).dispose()
-    assert {p.name: _mode(p) for p in var.iterdir()} == {p.name: 0o600 for p in var.iterdir()}
+    expected = {p.name: 0o700 if p.is_dir() else 0o600 for p in var.iterdir()}
+    assert {p.name: _mode(p) for p in var.iterdir()} == expected and "nuanxin.db" in expected
 
 
 def test_a_new_var_folder_and_its_secret_are_private(tmp_path: Path, usual_umask: None) -> None:
