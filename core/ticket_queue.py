@@ -1,4 +1,4 @@
-"""The staff queue: tickets in scope, filtered, sorted by their next deadline, masked."""
+"""The staff queue: tickets in scope, filtered and paged in SQL, by their next deadline, masked."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import privacy, tickets
 from core.models import StaffUser, Ticket
 
-LIST_LIMIT = 300
+PAGE_SIZE = 50
+OPEN_RANK = 0
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,20 @@ class QueueRow:
     handoff: bool
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of the queue, and where it lies in the whole."""
+
+    rows: List[QueueRow]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
 def in_scope(query, viewer: StaffUser):
     """Limit a ticket query to what the viewer may see."""
     if viewer.role != "admin":
@@ -52,7 +67,14 @@ def next_deadline(ticket: Ticket) -> datetime:
     return ticket.respond_by if ticket.answered_at is None else ticket.resolve_by
 
 
-def rows(session: Session, viewer: StaffUser, filters: Filters, now: datetime) -> List[QueueRow]:
+def page(
+    session: Session, viewer: StaffUser, filters: Filters, now: datetime, number: int = 1, size: int = PAGE_SIZE
+) -> Page:
+    """Open tickets first, each group by its next deadline; every ticket in scope, a page at a time.
+
+    Overdue means open and past the next deadline (an unanswered ticket's answer
+    deadline always comes before its resolution's).
+    """
     query = in_scope(select(Ticket), viewer)
     if filters.district:
         query = query.where(Ticket.district == filters.district)
@@ -60,26 +82,26 @@ def rows(session: Session, viewer: StaffUser, filters: Filters, now: datetime) -
         query = query.where(Ticket.category == filters.category)
     if filters.state:
         query = query.where(Ticket.state == filters.state)
-    found = list(session.scalars(query.order_by(Ticket.id.desc()).limit(LIST_LIMIT)))
-    result = [
-        QueueRow(
-            id=t.id,
-            number=t.number,
-            category=t.category,
-            district=t.district,
-            state=t.state,
-            created_at=t.created_at,
-            deadline=next_deadline(t),
-            overdue=tickets.is_overdue(t, now),
-            summary=privacy.mask_text(t.description)[:80],
-            channel=t.channel,
-            sender=privacy.mask_sender(t.sender_id),
-            handoff=t.handoff_active,
-        )
-        for t in found
-    ]
     if filters.overdue_only:
-        result = [r for r in result if r.overdue]
-    open_first = {s: i for i, s in enumerate((*tickets.OPEN_STATES, tickets.RESOLVED, tickets.CLOSED))}
-    result.sort(key=lambda r: (open_first[r.state], r.deadline))
-    return result
+        query = query.where(Ticket.queue_rank == OPEN_RANK, Ticket.next_deadline < now)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    number = max(1, number)
+    ordered = query.order_by(Ticket.queue_rank, Ticket.next_deadline, Ticket.id).limit(size).offset((number - 1) * size)
+    return Page([_row(t, now) for t in session.scalars(ordered)], total, number, size)
+
+
+def _row(ticket: Ticket, now: datetime) -> QueueRow:
+    return QueueRow(
+        id=ticket.id,
+        number=ticket.number,
+        category=ticket.category,
+        district=ticket.district,
+        state=ticket.state,
+        created_at=ticket.created_at,
+        deadline=next_deadline(ticket),
+        overdue=tickets.is_overdue(ticket, now),
+        summary=privacy.mask_text(ticket.description)[:80],
+        channel=ticket.channel,
+        sender=privacy.mask_sender(ticket.sender_id),
+        handoff=ticket.handoff_active,
+    )

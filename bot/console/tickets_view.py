@@ -34,10 +34,13 @@ async def queue(request: web.Request) -> web.Response:
         overdue_only=query.get("overdue") == "1",
     )
     now = request.config_dict[SERVICES].clock.utc()
+    number = an_id(query.get("page") or "1") or 1
 
     def load(session: Any) -> Dict[str, Any]:
+        found = ticket_queue.page(session, user, filters, now, number)
         return {
-            "rows": ticket_queue.rows(session, user, filters, now),
+            "rows": found.rows,
+            "page": found,
             "labels": topics.labels(session),
             "last_id": session.scalar(select(Ticket.id).order_by(Ticket.id.desc()).limit(1)) or 0,
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    event,
 )
 
 from core.models.base import Base, utcnow
@@ -48,12 +51,29 @@ class Ticket(Base):
     reopened_count = Column(Integer, nullable=False, default=0)
     rating = Column(Integer, nullable=True)
     rated_at = Column(DateTime, nullable=True)
+    # The staff queue's order, kept by `_queue_keys` on every write: open tickets first, then
+    # by the deadline that comes next (the answer's until answered, then the resolution's).
+    queue_rank = Column(Integer, nullable=False, default=0)
+    next_deadline = Column(DateTime, nullable=False)
 
     __table_args__ = (
+        Index("ix_tickets_queue", "queue_rank", "next_deadline", "id"),
+        Index("ix_tickets_district_queue", "district", "queue_rank", "next_deadline", "id"),
         Index("ix_tickets_worker", "channel", "sender_id"),
         Index("ix_tickets_state_respond_by", "state", "respond_by"),
         Index("ix_tickets_district_state", "district", "state"),
     )
+
+
+# Queue rank by state: what staff still have to do first.
+QUEUE_RANKS = {"new": 0, "claimed": 0, "answered": 0, "resolved": 1, "closed": 2}
+
+
+@event.listens_for(Ticket, "before_insert")
+@event.listens_for(Ticket, "before_update")
+def _queue_keys(_mapper: Any, _connection: Any, ticket: Ticket) -> None:
+    ticket.queue_rank = QUEUE_RANKS.get(ticket.state or "new", 0)
+    ticket.next_deadline = ticket.respond_by if ticket.answered_at is None else ticket.resolve_by
 
 
 class TicketMessage(Base):
