@@ -102,3 +102,11 @@ def test_an_endpoint_keeps_one_open_session_per_event_loop() -> None:
     assert first is second and still_open
     third, _, _ = asyncio.run(twice())  # a new loop gets its own session
     assert third is not first
+
+
+def test_the_fixes_refuse_another_rasa_release_loudly() -> None:
+    from bot.rasa_fixes import RASA_VERSION, WrongRasaVersion, check_version
+
+    check_version(RASA_VERSION)
+    with pytest.raises(WrongRasaVersion, match=r"3\.6\.22"):
+        check_version("3.6.22")
