@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from actions.runtime import entity_value, faq_search, in_thread, latest_intent, latest_text, read_in_thread, worker_of
 from core import community, faq, workers
@@ -28,7 +29,7 @@ class ActionCommunityPass(Action):
             return []
         worker = worker_of(tracker)
 
-        def load(session: Any) -> Optional[Dict[str, str]]:
+        def load(session: Session) -> Optional[Dict[str, str]]:
             workers.remember_district(session, worker, district)
             guide = community.pass_guide(session, district)
             if guide is None:
@@ -61,7 +62,7 @@ class ActionAnswerFaq(Action):
         return [SlotSet("faq_id", None)]
 
 
-def _entry(session: Any, entry_id: int) -> Optional[Dict[str, str]]:
+def _entry(session: Session, entry_id: int) -> Optional[Dict[str, str]]:
     entry = session.get(FaqEntry, entry_id)
     return {"question": entry.question, "answer": entry.answer} if entry else None
 
@@ -99,6 +100,6 @@ class ActionTopicAnswer(Action):
         return []
 
 
-def _first_of_intent(session: Any, intent: str) -> List[faq.FaqMatch]:
+def _first_of_intent(session: Session, intent: str) -> List[faq.FaqMatch]:
     entry = session.scalars(select(FaqEntry).where(FaqEntry.intent == intent).order_by(FaqEntry.id)).first()
     return [faq.FaqMatch(entry.id, entry.question, entry.answer, entry.intent, 0.0)] if entry else []

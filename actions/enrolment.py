@@ -13,6 +13,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions.runtime import (
     day_text,
@@ -148,7 +149,7 @@ class ActionEnrol(Action):
             consent_at=clock.utc(),
         )
 
-        def book(session: Any) -> Dict[str, Any]:
+        def book(session: Session) -> Dict[str, Any]:
             result = enrolments.book(session, int(programme_id), applicant, clock.today(), clock.utc())
             programme = result.programme
             return {
@@ -189,7 +190,7 @@ class ActionCancelEnrolment(Action):
             return []
         now = services().clock.utc()
 
-        def cancel(session: Any) -> Optional[str]:
+        def cancel(session: Session) -> Optional[str]:
             result = enrolments.cancel(session, int(enrolment_id), worker, now)
             return result.programme.title if result else None
 
@@ -204,7 +205,7 @@ class ActionCancelEnrolment(Action):
 async def list_enrolments(dispatcher: CollectingDispatcher, worker: Any) -> None:
     """One message per active sign-up, each with its cancel button."""
 
-    def load(session: Any) -> List[Dict[str, Any]]:
+    def load(session: Session) -> List[Dict[str, Any]]:
         rows = []
         for e in enrolments.of_worker(session, worker):
             programme = session.get(Programme, e.programme_id)

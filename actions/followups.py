@@ -28,7 +28,7 @@ class ActionFollowUp(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         answer = tracker.get_slot("last_answer")
-        handler = HANDLERS.get(answer.get("kind")) if isinstance(answer, dict) else None
+        handler = HANDLERS.get(str(answer.get("kind"))) if isinstance(answer, dict) else None
         if handler is None:
             dispatcher.utter_message(response="utter_follow_up_nothing")
             return []

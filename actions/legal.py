@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions.runtime import entity_value, in_thread, latest_intent, latest_text, read_in_thread, services, worker_of
 from actions.stations import link_buttons
@@ -69,7 +70,7 @@ class ActionLegalGuide(Action):
 async def _answer(dispatcher: CollectingDispatcher, topic_key: str, relationship: Optional[str], short: bool) -> None:
     today = services().clock.today()
 
-    def load(session: Any) -> Optional[legal.Answer]:
+    def load(session: Session) -> Optional[legal.Answer]:
         topic = legal.topic_named(session, topic_key)
         return legal.answer(session, topic, relationship, today) if topic else None
 
@@ -104,7 +105,7 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
     today = services().clock.today()
     relationship = tracker.get_slot("work_relationship")
 
-    def load(session: Any) -> Optional[legal.Answer]:
+    def load(session: Session) -> Optional[legal.Answer]:
         topic = legal.topic_named(session, topic_key)
         return legal.answer(session, topic, relationship, today) if topic else None
 
@@ -126,7 +127,7 @@ async def _aid_point(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
         return []
     worker = worker_of(tracker)
 
-    def load(session: Any) -> Optional[Dict[str, Any]]:
+    def load(session: Session) -> Optional[Dict[str, Any]]:
         if district:
             workers.remember_district(session, worker, district)
         near = origin if origin is not None and not entity_value(tracker, "district") else None

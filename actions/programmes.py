@@ -9,6 +9,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions.runtime import day_text, entity_value, in_thread, read_in_thread, services, skip_cleared, worker_of
 from core import gazetteer, programmes, validation, workers
@@ -126,7 +127,7 @@ class ActionListChildcare(Action):
         today = services().clock.today()
         worker = worker_of(tracker)
 
-        def load(session: Any) -> List[programmes.ProgrammeView]:
+        def load(session: Session) -> List[programmes.ProgrammeView]:
             workers.remember_district(session, worker, district)
             return programmes.childcare_for(session, district, age, today)
 

@@ -8,6 +8,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions.runtime import (
     entity_value,
@@ -74,7 +75,7 @@ def requested_kinds(tracker: Tracker) -> List[str]:
     return [kind] if kind in vocabulary.PLACE_KINDS else []
 
 
-def origin_of(session: Any, tracker: Tracker) -> Optional[nearby.Origin]:
+def origin_of(session: Session, tracker: Tracker) -> Optional[nearby.Origin]:
     """Newest first: a shared location or a place named now, a district named in this message,
     the place remembered from earlier in the session, the rider's district."""
     lat, lon = tracker.get_slot("latitude"), tracker.get_slot("longitude")
@@ -183,7 +184,7 @@ class ActionFindStations(Action):
         clock = services().clock
         worker = worker_of(tracker)
 
-        def search(session: Any) -> Optional[Dict[str, Any]]:
+        def search(session: Session) -> Optional[Dict[str, Any]]:
             origin = origin_of(session, tracker)
             if origin is None:
                 return None

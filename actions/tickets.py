@@ -10,6 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
 
 from actions.runtime import (
     entity_value,
@@ -186,7 +187,7 @@ class ActionCreateTicket(Action):
         core = services()
         rules = deadlines.parse(core.settings.ticket_deadlines)
 
-        def create(session: Any) -> Dict[str, Any]:
+        def create(session: Session) -> Dict[str, Any]:
             ticket = tickets.open_ticket(session, request, core.clock.utc(), core.clock.today(), rules)
             return {"number": ticket.number, "respond_by": ticket.respond_by, "handoff": ticket.handoff_active}
 
@@ -244,7 +245,7 @@ class ActionLeaveHandoff(Action):
         worker = worker_of(tracker)
         now = services().clock.utc()
 
-        def leave(session: Any) -> Optional[str]:
+        def leave(session: Session) -> Optional[str]:
             ticket = tickets.handoff_ticket(session, worker)
             if ticket is None:
                 return None
@@ -269,7 +270,7 @@ class ActionCheckTickets(Action):
         match = TICKET_NUMBER.search(latest_text(tracker))
         number = _canonical_number(match.group()) if match else None
 
-        def load(session: Any) -> Optional[List[Dict[str, Any]]]:
+        def load(session: Session) -> Optional[List[Dict[str, Any]]]:
             found = (
                 [tickets.by_number_for_worker(session, number, worker)]
                 if number
@@ -278,6 +279,7 @@ class ActionCheckTickets(Action):
             if number and found[0] is None:
                 return None
             labels = topics.labels(session)
+            found = [t for t in found if t is not None]
             return [
                 {
                     "number": t.number,
@@ -304,6 +306,13 @@ def _canonical_number(text: str) -> str:
     return f"{tickets.NUMBER_PREFIX}-{digits[:8]}-{digits[8:]}"
 
 
+def rating_of(value: Any) -> Optional[int]:
+    """A button's rating entity (a number, or its digits)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
+
+
 def parse_rating(text: str) -> Optional[int]:
     digit = re.search(r"[1-5]", text)
     if digit:
@@ -322,11 +331,7 @@ class ActionStoreRating(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         value = entity_value(tracker, "rating")
-        rating = (
-            int(value)
-            if isinstance(value, (int, float)) or str(value or "").isdigit()
-            else parse_rating(latest_text(tracker))
-        )
+        rating = rating_of(value) or parse_rating(latest_text(tracker))
         worker = worker_of(tracker)
         now = services().clock.utc()
         if rating is None or not 1 <= rating <= 5:

@@ -60,6 +60,13 @@ class Service:
     def has_exited(self) -> bool:
         return self.process is not None and self.process.poll() is not None
 
+    @property
+    def started(self) -> subprocess.Popen:
+        """The process, once the stack has started it."""
+        if self.process is None:
+            raise RuntimeError(f"{self.name} has not been started")
+        return self.process
+
     def is_ready(self) -> bool:
         if self.ready_url is None:  # a worker without a port: ready once running
             return self.process is not None and self.process.poll() is None
@@ -291,7 +298,7 @@ class Stack:
                     logger.warning(
                         "%s exited with %s; starting it again in %.1f s",
                         service.name,
-                        service.process.returncode,
+                        service.started.returncode,
                         delay,
                     )
                 elif now >= service.restart_at:
@@ -306,7 +313,7 @@ class Stack:
         """Stop one process the hard way, as a crash would (the supervisor, if on, starts it again)."""
         service = self.service(name)
         _signal_group(service, sig)
-        service.process.wait()
+        service.started.wait()
 
     def hold(self, name: str) -> None:
         """Stop one process and keep it down until `revive` (maintenance, or a test of its absence)."""
@@ -338,7 +345,7 @@ class Stack:
     def check_alive(self) -> None:
         for service in self.services:
             if service.has_exited():
-                raise StackError(f"{service.name} exited with {service.process.returncode}:\n{self.tail(service.name)}")
+                raise StackError(f"{service.name} exited with {service.started.returncode}:\n{self.tail(service.name)}")
 
     def stop(self) -> None:
         with self._lock:
@@ -351,10 +358,10 @@ class Stack:
         deadline = time.monotonic() + STOP_GRACE_S
         for service in running:
             try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                service.started.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 _signal_group(service, signal.SIGKILL)
-                service.process.wait()
+                service.started.wait()
         for service in self.services:  # what a group leader left behind when it exited
             if service.process:
                 _signal_group(service, signal.SIGKILL)
@@ -377,7 +384,7 @@ class Stack:
 
 def _signal_group(service: Service, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(service.process.pid, sig)
+        os.killpg(service.started.pid, sig)
 
 
 def port_in_use(port: int) -> bool:

@@ -14,6 +14,8 @@ import asyncio
 import logging
 from typing import Any, Dict, List, Optional, Protocol, Tuple
 
+from sqlalchemy.orm import Session
+
 from core import inbound, outbox
 from core.services import Services
 
@@ -68,7 +70,7 @@ async def send_through_outbox(
     """
     clock = services.clock
 
-    def record(session: Any) -> List[int]:
+    def record(session: Session) -> List[int]:
         if handled is not None and not inbound.first_time(session, handled[0], handled[1], clock.utc()):
             return []  # a redelivery raced this one and recorded first: its replies go out
         return outbox.queue_assistant_replies(session, channel, recipient, key, messages, clock.utc())

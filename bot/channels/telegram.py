@@ -33,6 +33,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 
 from bot.channels import buttons as button_kinds
 from bot.channels import conversations
@@ -184,6 +185,8 @@ class TelegramInput(InputChannel):
 
     def _get_bot(self) -> Bot:
         if self._bot is None:
+            if self._config is None:  # the routes answer 503 before anything gets here
+                raise RuntimeError("Telegram is not configured")
             self._bot = self._config.bot()
         return self._bot
 
@@ -298,7 +301,7 @@ class TelegramInput(InputChannel):
         worker, now, data = WorkerRef(CHANNEL, sender), services.clock.utc(), buffer.getvalue()
         cap = services.settings.attachment_bytes_per_day
 
-        def store(session: Any) -> Optional[int]:
+        def store(session: Session) -> Optional[int]:
             stored = tickets.store_attachment(session, worker, "image/jpeg", data, "photo.jpg", now, cap)
             return stored.id if stored else None
 

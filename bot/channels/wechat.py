@@ -33,6 +33,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 from wechatpy import parse_message
 from wechatpy.client import WeChatClient
 from wechatpy.crypto import WeChatCrypto
@@ -165,17 +166,27 @@ class WeChatInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls(WeChatConfig.load(credentials))
 
-    def _sender(self) -> WeChatSender:
+    @property
+    def _configured(self) -> WeChatConfig:
+        """The configuration; every caller runs after the routes checked there is one."""
+        if self._config is None:
+            raise Refused(503, "WeChat is not configured")
+        return self._config
+
+    def _api(self) -> ApiClient:
         if self._client is None:
-            self._client = ApiClient(self._config)
-        return WeChatSender(self._client)
+            self._client = ApiClient(self._configured)
+        return self._client
+
+    def _sender(self) -> WeChatSender:
+        return WeChatSender(self._api())
 
     def _verify(self, request: Request) -> None:
         args = request.args
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
         if not (timestamp.isascii() and timestamp.isdigit()) or abs(time.time() - int(timestamp)) > FRESHNESS_S:
             raise Refused(403, "stale or missing timestamp")
-        expected = signature_of(self._config.token, timestamp, nonce)
+        expected = signature_of(self._configured.token, timestamp, nonce)
         if not hmac.compare_digest(expected, args.get("signature", "")):
             raise Refused(403, "wrong signature")
 
@@ -346,10 +357,8 @@ class WeChatInput(InputChannel):
     async def _store_image(self, openid: str, media_id: Optional[str]) -> Optional[int]:
         if not media_id:
             return None
-        if self._client is None:
-            self._client = ApiClient(self._config)
         try:
-            reply = await asyncio.to_thread(self._client.media.download, media_id)
+            reply = await asyncio.to_thread(self._api().media.download, media_id)
         except (WeChatClientException, OSError) as error:
             logger.warning("could not fetch a WeChat image: %s", error)
             return None
@@ -358,7 +367,7 @@ class WeChatInput(InputChannel):
         worker, now, data = WorkerRef(CHANNEL, conversation), services.clock.utc(), reply.content
         cap = services.settings.attachment_bytes_per_day
 
-        def store(session: Any) -> Optional[int]:
+        def store(session: Session) -> Optional[int]:
             stored = tickets.store_attachment(session, worker, "image/jpeg", data, "image.jpg", now, cap)
             return stored.id if stored else None
 

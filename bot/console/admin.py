@@ -7,7 +7,9 @@ from typing import Any, Dict
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.web_request import FileField
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from bot.console.auth import current_user, require_admin
 from bot.web.database import in_transaction, read_in_transaction
@@ -50,7 +52,7 @@ async def import_table(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="no such table")
     form = await read_form(request)
     upload = form.get("file")
-    if not hasattr(upload, "file"):
+    if not isinstance(upload, FileField):
         return await content_page(request, errors=["请选择一个 CSV 文件"], status=400)
     with upload.file as handle:  # aiohttp spools uploads to a temporary file
         data = handle.read(MAX_UPLOAD_BYTES + 1)
@@ -75,7 +77,7 @@ async def create_user(request: web.Request) -> web.Response:
     fields = ("username", "password", "role", "district", "display_name")
     values: Dict[str, str] = {k: str(form.get(k, "")).strip() for k in fields}
 
-    def create(session: Any) -> None:
+    def create(session: Session) -> None:
         staff.create_user(
             session,
             values["username"],
@@ -100,7 +102,7 @@ async def toggle_user(request: web.Request) -> web.Response:
         return await users_page(request, error="不能停用自己的账号", status=400)
     now = request.config_dict[SERVICES].clock.utc()
 
-    def toggle(session: Any) -> None:
+    def toggle(session: Session) -> None:
         user = session.get(StaffUser, user_id)
         if user is None:
             raise web.HTTPNotFound()
@@ -118,7 +120,7 @@ async def reset_password(request: web.Request) -> web.Response:
     password = str(form.get("password", ""))
     now = request.config_dict[SERVICES].clock.utc()
 
-    def reset(session: Any) -> None:
+    def reset(session: Session) -> None:
         user = session.get(StaffUser, user_id)
         if user is None:
             raise web.HTTPNotFound()

@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import read_form
@@ -190,7 +191,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
         return await password_page(request, "两次输入的新密码不一样", 400)
     now = request.config_dict[SERVICES].clock.utc()
 
-    def change(session: Any) -> staff.NewSession:
+    def change(session: Session) -> staff.NewSession:
         return staff.change_own_password(session, session.get(StaffUser, user_id), current, new, now)
 
     try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import List
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.console.auth import SESSION_COOKIE, current_user
 from bot.web import sse
@@ -25,7 +26,7 @@ async def ticket_events(request: web.Request) -> web.StreamResponse:
     token, clock = request.cookies.get(SESSION_COOKIE), request.config_dict[SERVICES].clock
 
     async def fetch(after: int) -> List[sse.Event]:
-        def load(session: Any) -> List[sse.Event]:
+        def load(session: Session) -> List[sse.Event]:
             if staff.session_user(session, token, clock.utc()) is None:
                 raise SessionEnded("the console session ended")  # disabled, password set, logged out
             labels = topics.labels(session)

@@ -7,6 +7,7 @@ from typing import Any, Dict
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from bot.console.auth import current_user
 from bot.console.charts import bar_chart, line_chart
@@ -23,7 +24,7 @@ async def metrics_page(request: web.Request) -> web.Response:
     now = request.config_dict[SERVICES].clock.utc()
     since = datetime(now.year, now.month, now.day) - timedelta(days=days - 1)
 
-    def load(session: Any) -> Dict[str, Any]:
+    def load(session: Session) -> Dict[str, Any]:
         labels = topics.labels(session)
         by_category = metrics.counts(session, user, since, now, "category")
         day_list, series = metrics.daily(session, user, since, now, "category")

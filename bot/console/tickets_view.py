@@ -36,7 +36,7 @@ async def queue(request: web.Request) -> web.Response:
     now = request.config_dict[SERVICES].clock.utc()
     number = an_id(query.get("page") or "1") or 1
 
-    def load(session: Any) -> Dict[str, Any]:
+    def load(session: Session) -> Dict[str, Any]:
         found = ticket_queue.page(session, user, filters, now, number)
         return {
             "rows": found.rows,
@@ -59,7 +59,7 @@ class Line:
     delivery: str
 
 
-def _ticket_or_404(session: Any, request: web.Request) -> Ticket:
+def _ticket_or_404(session: Session, request: web.Request) -> Ticket:
     try:
         ticket = session.get(Ticket, an_id(request.match_info["ticket_id"]))
     except ValueError:
@@ -77,7 +77,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     user = current_user(request)
     services = request.config_dict[SERVICES]
 
-    def load(session: Any) -> Dict[str, Any]:
+    def load(session: Session) -> Dict[str, Any]:
         ticket = _ticket_or_404(session, request)
         # Personal data is shown in full here: record who looked.
         session.add(AuditEvent(at=services.clock.utc(), actor=tickets.staff_actor(user), action="viewed_personal_data",
@@ -162,7 +162,7 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     now = request.config_dict[SERVICES].clock.utc()
 
-    def retry(session: Any) -> None:
+    def retry(session: Session) -> None:
         ticket = _ticket_or_404(session, request)
         row = session.get(OutboxMessage, an_id(form.get("outbox_id")))
         if row is None or row.ticket_id != ticket.id:
@@ -174,7 +174,7 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
 
 
 async def attachment(request: web.Request) -> web.Response:
-    def load(session: Any) -> Attachment:
+    def load(session: Session) -> Attachment:
         found = session.get(Attachment, an_id(request.match_info["attachment_id"]))
         if found is None or found.ticket_id is None:
             raise web.HTTPNotFound()

@@ -67,14 +67,15 @@ class DeliveryWorker:
             return
         sender = self._senders.get(row.channel)
         if sender is None:
-            error = f"no sender is configured for channel '{row.channel}'"
-            await self._db(lambda s: outbox.mark_failed(s, row.id, error, clock.utc(), retryable=False))
+            missing = f"no sender is configured for channel '{row.channel}'"
+            await self._db(lambda s: outbox.mark_failed(s, row.id, missing, clock.utc(), retryable=False))
             return
         try:
             await sender.send(row.recipient, message)
         except SendError as error:
-            state = await self._db(lambda s: outbox.mark_failed(s, row.id, str(error), clock.utc(), error.retryable))
-            logger.warning("outbox %s to %s: %s (%s)", row.id, row.channel, error, state)
+            reason, retryable = str(error), error.retryable
+            state = await self._db(lambda s: outbox.mark_failed(s, row.id, reason, clock.utc(), retryable))
+            logger.warning("outbox %s to %s: %s (%s)", row.id, row.channel, reason, state)
             return
         await self._db(lambda s: outbox.mark_sent(s, row.id, clock.utc()))
 

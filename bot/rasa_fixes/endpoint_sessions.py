@@ -39,4 +39,4 @@ def _shared_session(self: EndpointConfig) -> _KeptOpen:
 
 
 def apply() -> None:
-    EndpointConfig.session = _shared_session  # type: ignore[method-assign]
+    EndpointConfig.session = _shared_session

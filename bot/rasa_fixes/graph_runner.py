@@ -53,4 +53,4 @@ class SequentialGraphRunner(DaskGraphRunner):
 
 
 def apply() -> None:
-    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner

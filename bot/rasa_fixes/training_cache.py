@@ -39,5 +39,5 @@ def on_after_node(
 
 
 def apply() -> None:
-    TrainingHook.on_before_node = on_before_node  # type: ignore[method-assign]
-    TrainingHook.on_after_node = on_after_node  # type: ignore[method-assign]
+    TrainingHook.on_before_node = on_before_node
+    TrainingHook.on_after_node = on_after_node

@@ -71,7 +71,10 @@ class AtomicRedisLockStore(LockStore):
             lock.remove_expired_tickets()
             return lock.issue_ticket(lock_lifetime)
 
-        return self._change(conversation_id, issue, create=True)
+        ticket = self._change(conversation_id, issue, create=True)
+        if ticket is None:  # `create` makes the lock: there is always a ticket
+            raise RuntimeError(f"no lock ticket issued for {conversation_id}")
+        return ticket
 
     def update_lock(self, conversation_id: Text) -> None:
         self._change(conversation_id, lambda lock: lock.remove_expired_tickets())
@@ -101,6 +104,6 @@ class ConfiguredLockStore(LockStore):
     store when REDIS_URL is set, else Rasa's in-memory store.
     """
 
-    def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
+    def __new__(cls, endpoint_config: Any = None) -> LockStore:
         url = Settings.from_env().redis_url
         return AtomicRedisLockStore(url) if url else InMemoryLockStore()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -111,7 +112,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_wal)
         _create_schema(self.engine, lambda: self.Base.metadata.create_all(self.engine, checkfirst=True))
         for index in (sender_and_id, sender_and_type):
-            _create_schema(self.engine, lambda index=index: index.create(self.engine, checkfirst=True))
+            _create_schema(self.engine, functools.partial(index.create, self.engine, checkfirst=True))
         self.sessionmaker = sessionmaker(bind=self.engine)
         self.window = int(window)
 

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 from bot.channels.signature import SIGNATURE_HEADER, sign
 from bot.web import identity, replies
@@ -109,7 +110,7 @@ class ChatHandler:
         response = web.FileResponse(STATIC_DIR / CHAT_PAGE, headers={"Cache-Control": "no-store"})
         return self._respond(response, conversation_id, fresh)
 
-    async def send(self, request: web.Request) -> web.Response:
+    async def send(self, request: web.Request) -> web.StreamResponse:
         conversation_id, fresh = self._conversation(request)
         within_limits(request, ("chat", conversation_id), ("chat_address", request.remote or ""))
         try:
@@ -122,13 +123,13 @@ class ChatHandler:
         answer = await self._ask_rasa(request, conversation_id, message[:MAX_MESSAGE_CHARS])
         return self._respond(web.json_response({"messages": answer}), conversation_id, fresh)
 
-    async def photo(self, request: web.Request) -> web.Response:
+    async def photo(self, request: web.Request) -> web.StreamResponse:
         """A photo for a report: stored as an attachment, then announced to the assistant."""
         conversation_id, fresh = self._conversation(request)
         within_limits(request, ("photo", conversation_id), ("chat_address", request.remote or ""))
         form = await read_form(request)
         upload = form.get("photo")
-        if not hasattr(upload, "file"):
+        if not isinstance(upload, FileField):
             raise web.HTTPBadRequest(text="'photo' must be a file")
         with upload.file as handle:
             data = handle.read(MAX_PHOTO_BYTES + 1)
@@ -152,7 +153,7 @@ class ChatHandler:
         answer = await self._ask_rasa(request, conversation_id, caption, {"attachment_id": attachment_id})
         return self._respond(web.json_response({"messages": answer}), conversation_id, fresh)
 
-    async def history(self, request: web.Request) -> web.Response:
+    async def history(self, request: web.Request) -> web.StreamResponse:
         """The visitor's conversation so far, so a reload shows where they were."""
         conversation_id, fresh = self._conversation(request)
         if fresh:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, TextIO
 
 from sqlalchemy import delete, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from core import safe_text
@@ -141,7 +142,7 @@ def write_rows(
     model = spec.model
     key_attr = getattr(model, spec.key)
     # A blank primary key (an emptied `id` cell) names no row: it never overwrites the stored one.
-    primary = {column.key for column in model.__table__.primary_key.columns}
+    primary = {column.key for column in sa_inspect(model).primary_key}
     inserted = updated = 0
     kept = []
     for values in rows:

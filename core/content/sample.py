@@ -33,7 +33,7 @@ HOURS = (
     ("Mo-Su 18:00-06:00", 5),
     ("Mo-Sa 09:00-21:00; Su off", 5),
 )
-AMENITY_ODDS = {
+AMENITY_ODDS: Dict[str, Dict[str, float]] = {
     "暖新驿站": {"drinking_water": 1, "phone_charging": 1, "seats": 1, "toilet": 0.7, "microwave": 0.7,
                  "air_conditioning": 0.6, "heating": 0.6, "first_aid": 0.6, "wifi": 0.5,
                  "battery_charging": 0.35, "repair_tools": 0.3, "umbrella": 0.4},

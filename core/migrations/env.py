@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 
@@ -15,7 +16,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name)
 
 
-def _ours(name: str, type_: str, parent_names: object) -> bool:
+def _ours(name: Any, type_: Any, parent_names: Any) -> bool:
     """Only the project's tables: Rasa's events table may share the database."""
     return type_ != "table" or name in models.Base.metadata.tables
 
