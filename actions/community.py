@@ -8,12 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.runtime import entity_value, faq_search, in_thread, latest_intent, latest_text, read_in_thread, worker_of
-from core import community, faq, workers
-from core.models import FaqEntry
+from core import community, faq, validation, workers
 
 
 class ActionCommunityPass(Action):
@@ -51,20 +49,15 @@ class ActionAnswerFaq(Action):
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        chosen = entity_value(tracker, "faq_id")
+        chosen = validation.record_id(entity_value(tracker, "faq_id"))
         if chosen is not None:
-            entry = await read_in_thread(lambda s: _entry(s, int(chosen)))
+            entry = await read_in_thread(lambda s: faq.entry(s, chosen))
             if entry:
-                dispatcher.utter_message(response="utter_faq_answer", **entry)
+                dispatcher.utter_message(response="utter_faq_answer", question=entry.question, answer=entry.answer)
                 return [SlotSet("faq_id", None)]
         matches = await faq_search(latest_text(tracker))
         answer_or_suggest(dispatcher, matches)
         return [SlotSet("faq_id", None)]
-
-
-def _entry(session: Session, entry_id: int) -> Optional[Dict[str, str]]:
-    entry = session.get(FaqEntry, entry_id)
-    return {"question": entry.question, "answer": entry.answer} if entry else None
 
 
 def answer_or_suggest(dispatcher: CollectingDispatcher, matches: List[faq.FaqMatch]) -> None:
@@ -89,17 +82,10 @@ class ActionTopicAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         intent = latest_intent(tracker)
         matches = await faq_search(latest_text(tracker), intent=intent, limit=1)
-        if not matches:
-            # The worker's words share nothing with the entries: give the intent's first one.
-            matches = await read_in_thread(lambda s: _first_of_intent(s, intent))
-        if matches:
-            best = matches[0]
+        # The worker's words share nothing with the entries: give the intent's first one.
+        best = matches[0] if matches else await read_in_thread(lambda s: faq.first_of_intent(s, intent))
+        if best:
             dispatcher.utter_message(response="utter_faq_answer", question=best.question, answer=best.answer)
         else:
             dispatcher.utter_message(response="utter_topic_none")
         return []
-
-
-def _first_of_intent(session: Session, intent: str) -> List[faq.FaqMatch]:
-    entry = session.scalars(select(FaqEntry).where(FaqEntry.intent == intent).order_by(FaqEntry.id)).first()
-    return [faq.FaqMatch(entry.id, entry.question, entry.answer, entry.intent, 0.0)] if entry else []

@@ -32,9 +32,8 @@ ENROLMENT_SLOTS = ("enrol_consent", "participant_name", "contact_phone")
 
 
 async def _programme(programme_id: Any) -> Optional[Programme]:
-    if programme_id is None:
-        return None
-    return await read_in_thread(lambda s: s.get(Programme, int(programme_id)))
+    found = validation.record_id(programme_id)
+    return None if found is None else await read_in_thread(lambda s: programmes.by_id(s, found))
 
 
 class ActionStartEnrolment(Action):
@@ -123,7 +122,7 @@ class ActionEnrol(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         cleared = reset(*ENROLMENT_SLOTS, "programme_id")
-        programme_id = tracker.get_slot("programme_id")
+        programme_id = validation.record_id(tracker.get_slot("programme_id"))
         if programme_id is None:
             dispatcher.utter_message(response="utter_enrolment_not_found")
             return cleared
@@ -145,12 +144,12 @@ class ActionEnrol(Action):
             worker=worker_of(tracker),
             name=tracker.get_slot("participant_name"),
             phone=tracker.get_slot("contact_phone"),
-            age=int(age) if age is not None else None,
+            age=validation.whole_number(age),
             consent_at=clock.utc(),
         )
 
         def book(session: Session) -> Dict[str, Any]:
-            result = enrolments.book(session, int(programme_id), applicant, clock.today(), clock.utc())
+            result = enrolments.book(session, programme_id, applicant, clock.today(), clock.utc())
             programme = result.programme
             return {
                 "outcome": result.outcome,
@@ -183,7 +182,7 @@ class ActionCancelEnrolment(Action):
         return "action_cancel_enrolment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        enrolment_id = entity_value(tracker, "enrolment_id")
+        enrolment_id = validation.record_id(entity_value(tracker, "enrolment_id"))
         worker = worker_of(tracker)
         if enrolment_id is None:
             await list_enrolments(dispatcher, worker)
@@ -191,7 +190,7 @@ class ActionCancelEnrolment(Action):
         now = services().clock.utc()
 
         def cancel(session: Session) -> Optional[str]:
-            result = enrolments.cancel(session, int(enrolment_id), worker, now)
+            result = enrolments.cancel(session, enrolment_id, worker, now)
             return result.programme.title if result else None
 
         title = await in_thread(cancel)
@@ -205,26 +204,12 @@ class ActionCancelEnrolment(Action):
 async def list_enrolments(dispatcher: CollectingDispatcher, worker: Any) -> None:
     """One message per active sign-up, each with its cancel button."""
 
-    def load(session: Session) -> List[Dict[str, Any]]:
-        rows = []
-        for e in enrolments.of_worker(session, worker):
-            programme = session.get(Programme, e.programme_id)
-            rows.append(
-                {
-                    "id": e.id,
-                    "programme": programme.title if programme else "",
-                    "name": validation.mask_name(e.participant_name),
-                    "status": e.status,
-                }
-            )
-        return rows
-
-    rows = await read_in_thread(load)
+    rows = await read_in_thread(lambda session: enrolments.listing(session, worker))
     if not rows:
         dispatcher.utter_message(response="utter_my_enrolments_none")
         return
     for row in rows:
         response = (
-            "utter_my_enrolment_confirmed" if row["status"] == programmes.CONFIRMED else "utter_my_enrolment_waitlisted"
+            "utter_my_enrolment_confirmed" if row.status == programmes.CONFIRMED else "utter_my_enrolment_waitlisted"
         )
-        dispatcher.utter_message(response=response, **row)
+        dispatcher.utter_message(response=response, **vars(row))

@@ -123,7 +123,7 @@ class ActionListChildcare(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         district: str = tracker.get_slot("district")
-        age = int(tracker.get_slot("child_age") or 0)
+        age = validation.whole_number(tracker.get_slot("child_age")) or 0
         today = services().clock.today()
         worker = worker_of(tracker)
 

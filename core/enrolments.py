@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Enrolment, Programme
 from core.programmes import CANCELLED, CONFIRMED, WAITLISTED, is_childcare, is_open_for_signup
+from core.validation import mask_name
 from core.workers import WorkerRef
 
 
@@ -110,6 +111,24 @@ def of_worker(session: Session, worker: WorkerRef) -> List[Enrolment]:
             .order_by(Enrolment.id.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A sign-up as the worker sees it in their list: the participant's name masked."""
+
+    id: int
+    programme: str
+    name: str
+    status: str
+
+
+def listing(session: Session, worker: WorkerRef) -> List[Listed]:
+    """The worker's active sign-ups with their programmes' titles, newest first."""
+    active = of_worker(session, worker)
+    ids = {e.programme_id for e in active}
+    titles = dict(session.execute(select(Programme.id, Programme.title).where(Programme.id.in_(ids))).all())
+    return [Listed(e.id, titles.get(e.programme_id, ""), mask_name(e.participant_name), e.status) for e in active]
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,15 @@ def _version(session: Session) -> tuple:
         select(func.count(FaqEntry.id), func.max(FaqEntry.updated_at), func.sum(FaqEntry.id))
     ).one()
     return count, newest, id_sum
+
+
+def entry(session: Session, entry_id: int) -> Optional[FaqMatch]:
+    """One entry by id (a button the worker pressed), or None if an admin removed it since."""
+    found = session.get(FaqEntry, entry_id)
+    return FaqMatch(found.id, found.question, found.answer, found.intent, 1.0) if found else None
+
+
+def first_of_intent(session: Session, intent: Optional[str]) -> Optional[FaqMatch]:
+    """The first entry written for an intent: the answer when the words match none of them."""
+    found = session.scalars(select(FaqEntry).where(FaqEntry.intent == intent).order_by(FaqEntry.id)).first()
+    return FaqMatch(found.id, found.question, found.answer, found.intent, 0.0) if found else None

@@ -26,6 +26,10 @@ class ProgrammeView:
     places_left: int
 
 
+def by_id(session: Session, programme_id: int) -> Optional[Programme]:
+    return session.get(Programme, programme_id)
+
+
 def places_taken(session: Session, programme_ids: Sequence[int]) -> Dict[int, int]:
     """Confirmed enrolments per programme."""
     if not programme_ids:

@@ -172,6 +172,23 @@ def known_districts() -> Tuple[str, ...]:
     return tuple(district_names())
 
 
+def members(session: Session) -> List[StaffUser]:
+    """Every console account, oldest first."""
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.id)))
+
+
+def member(session: Session, user_id: Optional[int]) -> Optional[StaffUser]:
+    return session.get(StaffUser, user_id) if user_id is not None else None
+
+
+def signed_in_member(session: Session, user_id: int) -> StaffUser:
+    """The account behind a console session, fresh from this transaction (gone: StaffError)."""
+    user = member(session, user_id)
+    if user is None:
+        raise StaffError("账号不存在")
+    return user
+
+
 def create_user(
     session: Session, username: str, password: str, role: str, district: Optional[str], display_name: str = ""
 ) -> StaffUser:

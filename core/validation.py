@@ -1,10 +1,13 @@
-"""Reading what people type into form fields: ages, mobile numbers, names."""
+"""Reading what people type into form fields: ages, mobile numbers, names, record ids."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from typing import Optional
+
+# The largest id a database column holds (SQLite and PostgreSQL BIGINT).
+MAX_ID = 2**63 - 1
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CHINESE_NUMBER = re.compile(r"[零〇一二两三四五六七八九十]+")
@@ -69,3 +72,26 @@ def mask_name(name: Optional[str]) -> str:
     if len(name) == 1:
         return "*"
     return name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[0] + "*"
+
+
+def record_id(value: object) -> Optional[int]:
+    """A record id from a path, a form or a button payload; None for anything that cannot be one.
+
+    Payloads can be typed by hand (`/enrol{"programme_id": "x"}`), so nothing here trusts them.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value if value is not None else "")
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+        return None
+    return int(text)
+
+
+def whole_number(value: object) -> Optional[int]:
+    """A slot's number (6.0, "6") as an int; None for no number, "abc", NaN or infinity."""
+    try:
+        return int(float(str(value)))
+    except (TypeError, ValueError, OverflowError):
+        return None

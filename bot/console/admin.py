@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import io
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.web_request import FileField
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.console.auth import current_user, require_admin
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
-from core import staff
+from core import canned_replies, staff
 from core.content import csv_io
 from core.content.loader import district_names
 from core.content.tables import table_specs
-from core.models import CannedReply, StaffUser
+from core.models import StaffUser
 
 MAX_UPLOAD_BYTES = csv_io.MAX_BYTES
 
@@ -66,7 +65,7 @@ async def import_table(request: web.Request) -> web.Response:
 
 async def users_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     require_admin(request)
-    users = await read_in_transaction(request, lambda s: list(s.scalars(select(StaffUser).order_by(StaffUser.id))))
+    users = await read_in_transaction(request, staff.members)
     context = {"users": users, "districts": district_names(), "error": error, "roles": staff.ROLES}
     return aiohttp_jinja2.render_template("users.html", request, context, status=status)
 
@@ -94,6 +93,13 @@ async def create_user(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/console/admin/users")
 
 
+def _member_or_404(session: Session, user_id: Optional[int]) -> StaffUser:
+    user = staff.member(session, user_id)
+    if user is None:
+        raise web.HTTPNotFound()
+    return user
+
+
 async def toggle_user(request: web.Request) -> web.Response:
     """Disable or enable an account; its sessions end either way, and never come back."""
     admin = require_admin(request)
@@ -103,9 +109,7 @@ async def toggle_user(request: web.Request) -> web.Response:
     now = request.config_dict[SERVICES].clock.utc()
 
     def toggle(session: Session) -> None:
-        user = session.get(StaffUser, user_id)
-        if user is None:
-            raise web.HTTPNotFound()
+        user = _member_or_404(session, user_id)
         staff.set_active(session, user, not user.active, admin, now)
 
     await in_transaction(request, toggle)
@@ -121,9 +125,7 @@ async def reset_password(request: web.Request) -> web.Response:
     now = request.config_dict[SERVICES].clock.utc()
 
     def reset(session: Session) -> None:
-        user = session.get(StaffUser, user_id)
-        if user is None:
-            raise web.HTTPNotFound()
+        user = _member_or_404(session, user_id)
         staff.set_password(session, user, password, admin, now)
 
     try:
@@ -135,24 +137,22 @@ async def reset_password(request: web.Request) -> web.Response:
 
 async def canned_page(request: web.Request) -> web.Response:
     current_user(request)
-    by_title = select(CannedReply).order_by(CannedReply.title)
-    replies = await read_in_transaction(request, lambda s: list(s.scalars(by_title)))
+    replies = await read_in_transaction(request, canned_replies.all_by_title)
     return aiohttp_jinja2.render_template("canned.html", request, {"replies": replies})
 
 
 async def save_canned(request: web.Request) -> web.Response:
     require_admin(request)
     form = await read_form(request)
-    title, text = str(form.get("title", "")).strip(), str(form.get("text", "")).strip()
-    if title and text:
-        await in_transaction(request, lambda s: s.add(CannedReply(title=title[:40], text=text)))
+    title, text = str(form.get("title", "")), str(form.get("text", ""))
+    await in_transaction(request, lambda s: canned_replies.save(s, title, text))
     raise web.HTTPSeeOther("/console/admin/canned")
 
 
 async def delete_canned(request: web.Request) -> web.Response:
     require_admin(request)
     reply_id = an_id(request.match_info["reply_id"])
-    await in_transaction(request, lambda s: s.execute(delete(CannedReply).where(CannedReply.id == reply_id)))
+    await in_transaction(request, lambda s: canned_replies.remove(s, reply_id))
     raise web.HTTPSeeOther("/console/admin/canned")
 
 

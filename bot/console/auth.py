@@ -192,7 +192,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     now = request.config_dict[SERVICES].clock.utc()
 
     def change(session: Session) -> staff.NewSession:
-        return staff.change_own_password(session, session.get(StaffUser, user_id), current, new, now)
+        return staff.change_own_password(session, staff.signed_in_member(session, user_id), current, new, now)
 
     try:
         opened = await in_transaction(request, change)

@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import List
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.console.auth import SESSION_COOKIE, current_user
 from bot.web import sse
 from bot.web.database import read_in_transaction
 from bot.web.keys import SERVICES
-from core import privacy, staff, topics
-from core.models import Ticket
-from core.ticket_queue import in_scope
+from core import staff, ticket_views
 
 
 class SessionEnded(ConnectionResetError):
@@ -29,23 +26,7 @@ async def ticket_events(request: web.Request) -> web.StreamResponse:
         def load(session: Session) -> List[sse.Event]:
             if staff.session_user(session, token, clock.utc()) is None:
                 raise SessionEnded("the console session ended")  # disabled, password set, logged out
-            labels = topics.labels(session)
-            query = in_scope(select(Ticket), user).where(Ticket.id > after).order_by(Ticket.id).limit(50)
-            return [
-                (
-                    t.id,
-                    "ticket",
-                    {
-                        "id": t.id,
-                        "number": t.number,
-                        "category": labels.get(t.category, t.category),
-                        "district": t.district,
-                        "summary": privacy.mask_text(t.description)[:80],
-                        "state": t.state,
-                    },
-                )
-                for t in session.scalars(query)
-            ]
+            return [(item.id, "ticket", vars(item)) for item in ticket_views.tickets_after(session, user, after)]
 
         return await read_in_transaction(request, load)
 

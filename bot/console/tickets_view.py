@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, TypeVar
 
 import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.console.auth import current_user
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
-from core import outbox, ticket_queue, tickets, topics
+from core import outbox, staff, ticket_queue, ticket_views, tickets, topics
 from core.content.loader import district_names
-from core.models import Attachment, AuditEvent, CannedReply, OutboxMessage, StaffUser, Ticket, TicketMessage
+from core.models import Attachment, StaffUser, Ticket
 
 STATES = ("new", "claimed", "answered", "resolved", "closed")
 
@@ -42,7 +39,7 @@ async def queue(request: web.Request) -> web.Response:
             "rows": found.rows,
             "page": found,
             "labels": topics.labels(session),
-            "last_id": session.scalar(select(Ticket.id).order_by(Ticket.id.desc()).limit(1)) or 0,
+            "last_id": ticket_views.newest_ticket_id(session),
         }
 
     context = await read_in_transaction(request, load)
@@ -50,58 +47,33 @@ async def queue(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("queue.html", request, context)
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line of a ticket's conversation, with its delivery state for staff replies."""
+T = TypeVar("T")
 
-    message: TicketMessage
-    author_name: str
-    delivery: str
+
+def _in_scope_or_error(read: Callable[[], T]) -> T:
+    """A read model's answer, or the HTTP error a missing or out-of-scope record means."""
+    try:
+        return read()
+    except ticket_views.NotFound as error:
+        raise web.HTTPNotFound(text=str(error)) from None
+    except tickets.TicketError:
+        raise web.HTTPForbidden(text="this ticket belongs to another district") from None
 
 
 def _ticket_or_404(session: Session, request: web.Request) -> Ticket:
-    try:
-        ticket = session.get(Ticket, an_id(request.match_info["ticket_id"]))
-    except ValueError:
-        ticket = None
-    if ticket is None:
-        raise web.HTTPNotFound(text="no such ticket")
-    try:
-        tickets.check_scope(current_user(request), ticket)
-    except tickets.TicketError:
-        raise web.HTTPForbidden(text="this ticket belongs to another district") from None
-    return ticket
+    return _in_scope_or_error(lambda: ticket_views.ticket_in_scope(session, _ticket_id(request), current_user(request)))
+
+
+def _ticket_id(request: web.Request) -> int:
+    return an_id(request.match_info["ticket_id"])
 
 
 async def ticket_page(request: web.Request) -> web.Response:
-    user = current_user(request)
-    services = request.config_dict[SERVICES]
+    user, now = current_user(request), request.config_dict[SERVICES].clock.utc()
 
     def load(session: Session) -> Dict[str, Any]:
-        ticket = _ticket_or_404(session, request)
-        # Personal data is shown in full here: record who looked.
-        session.add(AuditEvent(at=services.clock.utc(), actor=tickets.staff_actor(user), action="viewed_personal_data",
-                               ticket_id=ticket.id, detail=""))  # fmt: skip
-        staff_names = {u.id: u.display_name for u in session.scalars(select(StaffUser))}
-        deliveries = list(session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)))
-        delivery_of = {json.loads(d.payload).get("message_id"): d.state for d in deliveries}
-        messages = session.scalars(
-            select(TicketMessage).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id)
-        )
-        lines = [Line(m, staff_names.get(m.staff_id, ""), delivery_of.get(m.id, "")) for m in messages]
-        audit = list(
-            session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id).order_by(AuditEvent.id))
-        )
-        return {
-            "ticket": ticket,
-            "lines": lines,
-            "audit": audit,
-            "outbox": deliveries,
-            "labels": topics.labels(session),
-            "canned": list(session.scalars(select(CannedReply).order_by(CannedReply.title))),
-            "overdue": tickets.is_overdue(ticket, services.clock.utc()),
-            "attachments": list(session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket.id))),
-        }
+        page = _in_scope_or_error(lambda: ticket_views.open_ticket(session, _ticket_id(request), user, now))
+        return dict(vars(page))
 
     context = await in_transaction(request, load)
     context.update(districts=district_names(), request_key=secrets.token_urlsafe(12))
@@ -118,7 +90,9 @@ StaffAction = Callable[[Session, Ticket, StaffUser, datetime], Any]
 async def _act_on_ticket(request: web.Request, action: StaffAction) -> None:
     """`action` on the URL's ticket (404 outside the member's scope), by the logged-in member, in one transaction."""
     user, now = current_user(request), request.config_dict[SERVICES].clock.utc()
-    await in_transaction(request, lambda s: action(s, _ticket_or_404(s, request), s.get(StaffUser, user.id), now))
+    await in_transaction(
+        request, lambda s: action(s, _ticket_or_404(s, request), staff.signed_in_member(s, user.id), now)
+    )
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
@@ -164,9 +138,7 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
 
     def retry(session: Session) -> None:
         ticket = _ticket_or_404(session, request)
-        row = session.get(OutboxMessage, an_id(form.get("outbox_id")))
-        if row is None or row.ticket_id != ticket.id:
-            raise web.HTTPNotFound(text="no such delivery")
+        row = _in_scope_or_error(lambda: ticket_views.delivery_of_ticket(session, ticket, an_id(form.get("outbox_id"))))
         outbox.retry_now(session, row.id, now)
 
     await in_transaction(request, retry)
@@ -174,18 +146,14 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
 
 
 async def attachment(request: web.Request) -> web.Response:
-    def load(session: Session) -> Attachment:
-        found = session.get(Attachment, an_id(request.match_info["attachment_id"]))
-        if found is None or found.ticket_id is None:
-            raise web.HTTPNotFound()
-        ticket = session.get(Ticket, found.ticket_id)
-        tickets.check_scope(current_user(request), ticket)
-        return found
+    user = current_user(request)
 
-    try:
-        found = await read_in_transaction(request, load)
-    except tickets.TicketError:
-        raise web.HTTPForbidden() from None
+    def load(session: Session) -> Attachment:
+        return _in_scope_or_error(
+            lambda: ticket_views.attachment_in_scope(session, an_id(request.match_info["attachment_id"]), user)
+        )
+
+    found = await read_in_transaction(request, load)
     # Served as an image only, never as something the browser would run.
     content_type = (
         found.content_type

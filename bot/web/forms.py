@@ -14,8 +14,8 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
-# The largest id a database column holds (SQLite and PostgreSQL BIGINT).
-MAX_ID = 2**63 - 1
+from core import validation
+
 UNREADABLE_BODY = (ValueError, AssertionError, UnicodeDecodeError, LookupError, HttpProcessingError)
 
 
@@ -29,7 +29,7 @@ async def read_form(request: web.Request) -> MultiDictProxy[Any]:
 
 def an_id(value: Any) -> int:
     """A record id from a path or a form; 404 for anything that cannot be one."""
-    text = str(value or "")
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+    found = validation.record_id(value)
+    if found is None:
         raise web.HTTPNotFound(text="no such record")
-    return int(text)
+    return found

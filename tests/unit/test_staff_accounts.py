@@ -127,7 +127,11 @@ def test_disabling_an_account_ends_its_sessions_and_enabling_it_does_not_bring_t
     assert _live(services, _login(services, user))  # a new login works
     assert services.read(lambda s: s.scalars(stored).all())
     actions = services.read(
-        lambda s: list(s.scalars(select(AuditEvent.action).where(AuditEvent.detail == f"account:{user.username}")))
+        lambda s: list(
+            s.scalars(
+                select(AuditEvent.action).where(AuditEvent.detail == f"account:{user.username}").order_by(AuditEvent.id)
+            )
+        )
     )
     assert actions == ["account_disabled", "account_enabled"]
 

@@ -128,7 +128,9 @@ def test_resolve_asks_for_a_rating_and_the_rating_closes_the_ticket(services: Se
     with services.session_factory() as session:
         t = session.get(Ticket, ticket.id)
         assert (t.state, t.rating) == ("closed", 5)
-        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.ticket_id == t.id)).all()
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.ticket_id == t.id).order_by(AuditEvent.id)
+        ).all()
         assert actions == ["created", "resolved", "rated"]
 
 

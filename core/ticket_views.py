@@ -1,0 +1,137 @@
+"""What the console reads of tickets: a ticket's page, the feed of new ones, an attachment.
+
+Each read checks the viewer's scope here, so a page or feed cannot forget it; opening a
+ticket (personal data in full) is recorded in the audit trail in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Dict, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import canned_replies, privacy, tickets, topics
+from core.models import Attachment, AuditEvent, CannedReply, OutboxMessage, StaffUser, Ticket, TicketMessage
+from core.ticket_queue import in_scope
+
+FEED_BATCH = 50
+SUMMARY_CHARS = 80
+
+
+class NotFound(LookupError):
+    """No such ticket, delivery or attachment (or not one of this ticket's)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a ticket's conversation, with its delivery state for staff replies."""
+
+    message: TicketMessage
+    author_name: str
+    delivery: str
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """Everything the ticket page shows."""
+
+    ticket: Ticket
+    lines: List[Line]
+    audit: List[AuditEvent]
+    outbox: List[OutboxMessage]
+    labels: Dict[str, str]
+    canned: List[CannedReply]
+    overdue: bool
+    attachments: List[int]
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """A new ticket as the queue's live feed announces it: personal data masked."""
+
+    id: int
+    number: str
+    category: str
+    district: str
+    summary: str
+    state: str
+
+
+def ticket_in_scope(session: Session, ticket_id: Optional[int], viewer: StaffUser) -> Ticket:
+    """The ticket, if it exists and the viewer may see it (TicketError if not theirs)."""
+    ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
+    if ticket is None:
+        raise NotFound("no such ticket")
+    tickets.check_scope(viewer, ticket)
+    return ticket
+
+
+def open_ticket(session: Session, ticket_id: Optional[int], viewer: StaffUser, now: datetime) -> TicketPage:
+    """The ticket's page; records that the viewer saw its personal data."""
+    ticket = ticket_in_scope(session, ticket_id, viewer)
+    session.add(
+        AuditEvent(
+            at=now, actor=tickets.staff_actor(viewer), action="viewed_personal_data", ticket_id=ticket.id, detail=""
+        )
+    )
+    staff_names = {u.id: u.display_name for u in session.scalars(select(StaffUser))}
+    deliveries = list(session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)))
+    delivery_of = {json.loads(d.payload).get("message_id"): d.state for d in deliveries}
+    messages = session.scalars(
+        select(TicketMessage).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id)
+    )
+    return TicketPage(
+        ticket=ticket,
+        lines=[Line(m, staff_names.get(m.staff_id, ""), delivery_of.get(m.id, "")) for m in messages],
+        audit=list(
+            session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id).order_by(AuditEvent.id))
+        ),
+        outbox=deliveries,
+        labels=topics.labels(session),
+        canned=canned_replies.all_by_title(session),
+        overdue=tickets.is_overdue(ticket, now),
+        attachments=list(session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket.id))),
+    )
+
+
+def delivery_of_ticket(session: Session, ticket: Ticket, outbox_id: Optional[int]) -> OutboxMessage:
+    """One of this ticket's deliveries, never another's."""
+    row = session.get(OutboxMessage, outbox_id) if outbox_id is not None else None
+    if row is None or row.ticket_id != ticket.id:
+        raise NotFound("no such delivery")
+    return row
+
+
+def attachment_in_scope(session: Session, attachment_id: Optional[int], viewer: StaffUser) -> Attachment:
+    """A ticket's photo, if the viewer may see the ticket (TicketError if not theirs)."""
+    found = session.get(Attachment, attachment_id) if attachment_id is not None else None
+    if found is None or found.ticket_id is None:
+        raise NotFound("no such attachment")
+    ticket_in_scope(session, found.ticket_id, viewer)
+    return found
+
+
+def newest_ticket_id(session: Session) -> int:
+    """Where the live feed starts: tickets after this one are new to the page."""
+    return session.scalar(select(Ticket.id).order_by(Ticket.id.desc()).limit(1)) or 0
+
+
+def tickets_after(session: Session, viewer: StaffUser, after: int) -> List[FeedItem]:
+    """Tickets in the viewer's scope created after `after`, oldest first, a batch at a time."""
+    labels = topics.labels(session)
+    query = in_scope(select(Ticket), viewer).where(Ticket.id > after).order_by(Ticket.id).limit(FEED_BATCH)
+    return [
+        FeedItem(
+            id=t.id,
+            number=t.number,
+            category=labels.get(t.category, t.category),
+            district=t.district,
+            summary=privacy.mask_text(t.description)[:SUMMARY_CHARS],
+            state=t.state,
+        )
+        for t in session.scalars(query)
+    ]
