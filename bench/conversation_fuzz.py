@@ -14,41 +14,53 @@ its replay data; exits 1 when any invariant was broken.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Any, Dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import git_revision, machine
 from bench.stacks import running
-from tests.fuzz.conversations import Figures, Target, run_many
-
-
-def kinds(figures: Figures) -> Dict[Tuple[str, str], int]:
-    """How often each kind of violation (invariant and the start of its detail) occurred."""
-    counts: Dict[Tuple[str, str], int] = {}
-    for violation in figures.violations:
-        key = (violation.invariant, violation.detail[:50])
-        counts[key] = counts.get(key, 0) + 1
-    return counts
+from tests.fuzz.conversations import Figures, Target, Violation, run_many
 
 
 def report(figures: Figures, shown: int) -> None:
     print(figures.summary())
     if not figures.violations:
         return
-    print("\nkinds of violation (count, invariant, detail):")
-    for (invariant, detail), count in sorted(kinds(figures).items(), key=lambda item: -item[1]):
-        print(f"  {count:>5}  {invariant:<18} {detail}")
-    first = {}
+    kinds = Counter(v.kind for v in figures.violations)
+    print("\nkinds of violation (violations, conversations, kind):")
+    for kind, count in kinds.most_common():
+        conversations = len({v.seed for v in figures.violations if v.kind == kind})
+        print(f"  {count:>5} {conversations:>5}  {kind}")
+    first: Dict[str, Violation] = {}
     for violation in figures.violations:
-        first.setdefault((violation.invariant, violation.detail[:50]), violation)
+        first.setdefault(violation.kind, violation)
     print(f"\nthe first of each kind (at most {shown}), with replay data:")
     for violation in list(first.values())[:shown]:
         print(f"\n{violation.format()}")
+
+
+def as_json(figures: Figures) -> Dict[str, Any]:
+    """The figures and every violation with its steps (in full), for replaying them one by one."""
+    return {
+        "conversations": figures.conversations,
+        "turns": figures.turns,
+        "seconds": figures.seconds,
+        "aborted": figures.aborted,
+        "violations_by_invariant": dict(figures.by_invariant()),
+        "checks": dict(figures.checks),
+        "violations": [
+            {**dataclasses.asdict(v), "steps": [{"kind": type(s).__name__, **dataclasses.asdict(s)} for s in v.steps]}
+            for v in figures.violations
+        ],
+    }
 
 
 def main() -> int:
@@ -58,6 +70,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="conversations at a time")
     parser.add_argument("--model", help="a model archive (default: the project's current model, `make model`)")
     parser.add_argument("--show", type=int, default=10, help="violations shown with their replay data")
+    parser.add_argument("--json", type=Path, help="also write the figures and every violation here")
     args = parser.parse_args()
     print(f"machine: {machine()}; git {git_revision()}")
     print(f"{args.conversations} conversations from seed {args.seed}, {args.threads} at a time", flush=True)
@@ -75,6 +88,8 @@ def main() -> int:
         finally:
             target.close()
     report(figures, args.show)
+    if args.json:
+        args.json.write_text(json.dumps(as_json(figures), indent=1))
     return 1 if figures.violations else 0
 
 

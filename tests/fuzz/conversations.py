@@ -67,6 +67,7 @@ EXIT_WORDS = ("取消", "算了", "不用了", "退出")
 # What the rest channel answers when handling a message failed (bot/channels/handling.py).
 TRY_AGAIN = "utter_try_again"
 FOLLOW_UP_ACTION = "action_follow_up"
+LEAVE_HANDOFF_ACTION = "action_leave_handoff"
 TICKET_NUMBER = re.compile(r"CZ-\d{8}-\d{4}")
 RATING_WAIT_S = 30.0
 # Failed requests in a row after which the assistant counts as down and the run stops.
@@ -197,6 +198,11 @@ class Violation:
     steps: List[Step]
     transcript: List[str]
 
+    @property
+    def kind(self) -> str:
+        """The invariant and the cause (the detail up to its colon): violations worth one look each."""
+        return f"{self.invariant}: {self.detail.split(':')[0]}"
+
     def format(self) -> str:
         lines = [f"[{self.invariant}] seed={self.seed} sender={self.sender} turn {self.turn}: {self.detail}"]
         lines += [f"  steps: {[s.label() for s in self.steps]}", *self.transcript]
@@ -241,7 +247,7 @@ class Checker:
         found = self.check(turn)
         self.checks["final greeting"] += 1
         if "utter_greet" not in turn.responses:
-            found.append(self.fail("stuck", f"你好 at the end got {turn.responses or turn.texts}, not utter_greet"))
+            found.append(self.fail("stuck", f"no greeting: 你好 at the end got {turn.responses or turn.texts}"))
         return found
 
     def fail(self, invariant: str, detail: str) -> Violation:
@@ -252,23 +258,26 @@ class Checker:
 
     def _server(self, turn: Turn) -> Iterator[Tuple[str, str]]:
         if turn.status >= 500 or turn.status == 0:
-            yield "server_error", f"HTTP status {turn.status or 'none (request failed)'}"
+            yield (
+                "server_error",
+                f"HTTP {turn.status or 'none'}: {'a server error' if turn.status else 'the request failed'}",
+            )
         elif turn.tracker_status != 200:
-            yield "server_error", f"the tracker could not be read: HTTP {turn.tracker_status or 'none'}"
+            yield "server_error", f"tracker unreadable: HTTP {turn.tracker_status or 'none'}"
         elif TRY_AGAIN in turn.responses:
-            yield "server_error", "the channel answered 'try again': handling the message failed"
+            yield "server_error", "try again: the channel's answer when handling the message failed"
 
     def _reply(self, turn: Turn) -> Iterator[Tuple[str, str]]:
         if not turn.handoff and not any(m.get("text") or m.get("buttons") or m.get("image") for m in turn.replies):
-            yield "no_reply", f"empty reply while handoff={turn.slots.get('handoff')}"
+            yield "no_reply", f"empty reply: handoff={turn.slots.get('handoff')}"
 
     def _core_fallback(self, turn: Turn) -> Iterator[Tuple[str, str]]:
         if "utter_default" in turn.responses:
-            yield "core_fallback", "utter_default in the reply"
+            yield "core_fallback", "utter_default: in the reply"
         if "action_default_fallback" in turn.actions:
-            yield "core_fallback", "action_default_fallback ran"
+            yield "core_fallback", "action_default_fallback: ran"
         if any(e.get("event") == "rewind" for e in turn.events):
-            yield "core_fallback", "UserUtteranceReverted in the tracker"
+            yield "core_fallback", "UserUtteranceReverted: in the tracker"
 
     def _repeated_fallback(self, turn: Turn) -> Iterator[Tuple[str, str]]:
         if not turn.in_scope:
@@ -277,7 +286,7 @@ class Checker:
         self.checks["in-scope messages after a fallback"] += bool(self._previous_fallbacks)
         repeated = turn.fallbacks() & self._previous_fallbacks
         if repeated:
-            yield "repeated_fallback", f"{sorted(repeated)} again for intent {turn.intent}"
+            yield "repeated_fallback", f"same fallback: {sorted(repeated)} again for intent {turn.intent}"
 
     def _exit(self, turn: Turn) -> Iterator[Tuple[str, str]]:
         exit_turn = self._pending_exit
@@ -288,11 +297,13 @@ class Checker:
                 expected = set(expected_first_actions().get(turn.intent or "", ()))
                 if isinstance(self._context, dict) and self._context.get("kind"):
                     expected.add(FOLLOW_UP_ACTION)  # a question about the answer given before the exit word
+                if turn.exit_word and exit_turn.handoff:
+                    expected.add(LEAVE_HANDOFF_ACTION)  # 取消 after an exit word staff were sent: its own flow
                 if turn.first_action not in expected:
-                    forwarded = " (the exit word went to staff)" if exit_turn.handoff else ""
+                    cause = "exit word sent to staff" if exit_turn.handoff else "exit word"
                     yield (
                         "exit_not_honoured",
-                        f"intent {turn.intent} after {exit_turn.message!r}{forwarded} ran {turn.first_action}, "
+                        f"{cause}: after {exit_turn.message!r}, intent {turn.intent} ran {turn.first_action}, "
                         f"expected one of {sorted(expected)}",
                     )
             elif turn.active_loop or (turn.handoff and not exit_turn.handoff):
@@ -318,7 +329,8 @@ class Target:
         self._factory = make_session_factory(self._engine)
         with self._factory.begin() as session:
             agent = session.scalars(select(StaffUser).where(StaffUser.username == "fuzz-staff")).first()
-            agent = agent or staff.create_user(session, "fuzz-staff", "fuzz-staff-password", "admin", None, "值班员")
+            password = f"Fz9-{uuid.uuid4().hex}"  # never used: staff act here, not through the console
+            agent = agent or staff.create_user(session, "fuzz-staff", password, "admin", None, "值班员")
             self._staff_id = agent.id
 
     def _http(self) -> requests.Session:
@@ -773,7 +785,7 @@ class Conversation:
             if prompt is not None:
                 self.ctx.rating_buttons = prompt
                 return
-        self.checker.fail("stuck", f"no rating question within {RATING_WAIT_S:.0f} s of the resolution")
+        self.checker.fail("stuck", f"no rating question: none within {RATING_WAIT_S:.0f} s of the resolution")
 
     def _rating_prompt(self, since: float) -> Optional[List[str]]:
         """The buttons of the rating question once the delivery worker has recorded it (and its hand-back)."""

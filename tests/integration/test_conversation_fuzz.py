@@ -48,14 +48,12 @@ def test_random_conversations_keep_every_invariant(stack: RunningStack) -> None:
 
 
 def first_violations(figures: Figures) -> str:
-    """The first violation of each kind (invariant and the start of its detail), with replay data."""
-    shown: Dict[Any, str] = {}
+    """The first violation of each kind (invariant and cause), with its replay data."""
+    first: Dict[str, str] = {}
     for violation in figures.violations:
-        shown.setdefault((violation.invariant, violation.detail[:30]), violation.format())
-    kinds = list(shown.values())
-    return f"{len(figures.violations)} violations, {len(kinds)} kinds; the first {SHOWN}:\n\n" + "\n\n".join(
-        kinds[:SHOWN]
-    )
+        first.setdefault(violation.kind, violation.format())
+    shown = "\n\n".join(list(first.values())[:SHOWN])
+    return f"{len(figures.violations)} violations of {len(first)} kinds ({', '.join(first)}):\n\n{shown}"
 
 
 # --- the checker catches each kind of violation -----------------------------------
@@ -136,6 +134,7 @@ def test_an_exit_word_that_is_not_honoured_is_caught() -> None:
     to_staff = turn("附近哪能充电", "find_station", ["action_forward_to_staff"], handoff=True)
     assert violations(forwarded, to_staff) == ["exit_not_honoured"]
     left = turn("取消", "deny", ["action_leave_handoff"], ["utter_handoff_ended"], exit_word=True)
+    assert violations(forwarded, left) == []
     assert violations(left, turn("附近哪能充电", "find_station", ["station_form"], ["utter_ask_location_text"])) == []
 
 
