@@ -22,8 +22,9 @@ class HandoffPolicy(Policy):
     """While the hand-off slot is set, every message goes to the staff's ticket.
 
     It outranks the rule policy, so no rule or form answers in the meantime.
-    Only an explicit exit word (取消) hands the conversation back to the assistant;
-    a plain 不是 is part of the talk with staff and is forwarded like the rest.
+    Only a whole message that is an exit word (取消, 算了, 不用了) hands the
+    conversation back to the assistant; a plain 不是, or a sentence that merely
+    contains 算了, is part of the talk with staff and is forwarded like the rest.
     """
 
     @staticmethod
@@ -42,7 +43,12 @@ class HandoffPolicy(Policy):
             # Action that hands the conversation back to the assistant.
             "leave_action": "action_leave_handoff",
             # Whole messages that mean "back to the assistant" (after NFKC, without punctuation).
-            "leave_texts": ["取消", "退出", "退出人工", "结束人工", "返回助手", "回到助手", "不用人工了", "取消人工"],
+            # 算了 and 不用了 alone are how riders give up waiting (a longer 算了，我自己去问 is
+            # still forwarded: staff should read it).
+            "leave_texts": [
+                *("取消", "退出", "退出人工", "结束人工", "返回助手", "回到助手", "不用人工了", "取消人工"),
+                *("算了", "不用了", "不需要了", "没事了"),
+            ],
         }
 
     def __init__(

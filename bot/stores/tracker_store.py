@@ -32,8 +32,9 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Text
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActiveLoop, Event, SessionStarted, SlotSet
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -154,7 +155,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         events = [json.loads(data) for (data,) in reversed(rows)]
         if len(events) <= self.window:
             return events  # the whole session fits
-        events = events[1:]
+        events = _from_a_listen(events[1:])
         initial = {slot.name: slot.initial_value for slot in self.domain.slots} if self.domain else {}
         return _state_events(json.loads(state) if state else {}, initial, events[0].get("timestamp", 0.0)) + events
 
@@ -213,6 +214,19 @@ def _write_snapshot(session: Any, tracker: DialogueStateTracker, last_timestamp:
         session.execute(
             snapshots.insert().values(sender_id=tracker.sender_id, last_timestamp=last_timestamp, state=state)
         )
+
+
+def _from_a_listen(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The window from its first `action_listen` on.
+
+    Rasa's featurizers expect every user message to follow an `action_listen`, as it
+    does in a whole session; a window cut just before a message (a form's long turns
+    made that common) raised IndexError in the memoization policy on every turn after.
+    """
+    for at, event in enumerate(events):
+        if event.get("event") == "action" and event.get("name") == ACTION_LISTEN_NAME:
+            return events[at:]
+    return [ActionExecuted(ACTION_LISTEN_NAME, timestamp=events[0].get("timestamp", 0.0) - 1e-7).as_dict(), *events]
 
 
 def _state_events(state: Dict[str, Any], initial: Dict[str, Any], before: float) -> List[Dict[str, Any]]:

@@ -1,3 +1,4 @@
+import pytest
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
@@ -51,6 +52,18 @@ def test_the_exit_word_returns_to_the_assistant(model_storage, context) -> None:
         predict(make(model_storage, context), [SlotSet("handoff", True), *user("取消！", "deny")])
         == "action_leave_handoff"
     )
+
+
+@pytest.mark.parametrize("text", ["算了", "不用了。", "没事了"])
+def test_giving_up_alone_returns_to_the_assistant(model_storage, context, text) -> None:
+    assert (
+        predict(make(model_storage, context), [SlotSet("handoff", True), *user(text, "deny")]) == "action_leave_handoff"
+    )
+
+
+def test_giving_up_inside_a_sentence_still_reaches_staff(model_storage, context) -> None:
+    events = [SlotSet("handoff", True), *user("算了我自己去站点问问", "deny")]
+    assert predict(make(model_storage, context), events) == "action_forward_to_staff"
 
 
 def test_listens_after_forwarding(model_storage, context) -> None:

@@ -67,6 +67,19 @@ async def test_a_long_conversation_is_read_through_a_window_that_keeps_the_state
     assert len(full.events) == len(events)
 
 
+async def test_a_window_cut_just_before_a_message_starts_at_the_listen_before_it(tmp_path: Path) -> None:
+    """Turns of four events and a window of 11 cut between a listen and its message: the
+    memoization policy then failed with IndexError on every turn of that conversation."""
+    store = WindowedSQLTrackerStore(DOMAIN, url=f"sqlite:///{tmp_path / 'tracker.db'}", window=11)
+    events = [SessionStarted(timestamp=1.0)] + [e for n in range(10) for e in turn(n, 10.0 + n)]
+    await store.save(DialogueStateTracker.from_events("cut", events, slots=DOMAIN.slots))
+    loaded = list((await store.retrieve("cut")).events)
+    for at, event in enumerate(loaded):
+        if isinstance(event, UserUttered):
+            assert at > 0 and loaded[at - 1] == ActionExecuted("action_listen"), [str(e) for e in loaded]
+    assert [e.text for e in loaded if isinstance(e, UserUttered)] == ["消息8", "消息9"]
+
+
 async def test_saving_a_windowed_tracker_appends_only_the_new_events(store) -> None:
     events = [SessionStarted(timestamp=1.0)] + [e for n in range(20) for e in turn(n, 10.0 + n)]
     await store.save(DialogueStateTracker.from_events("append", events, slots=DOMAIN.slots))
