@@ -35,7 +35,7 @@ MSG
 fi
 
 echo "installing locked dependencies into .venv (first time: a few minutes)"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" "wheel==0.43.0"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3" "setuptools==70.3.0" "wheel==0.45.1"
 # --no-deps: the lock is complete, and aiogram 2.25.2's declared aiohttp<3.9
 # conflicts with Rasa's aiohttp 3.9 pin (see requirements.txt).
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
