@@ -6,10 +6,11 @@ from core import deadlines
 
 
 def test_defaults_follow_the_12345_practice() -> None:
-    rules = deadlines.parse()
-    assert rules["urgent"][0] == timedelta(hours=2)
-    assert rules["ordinary"] == (timedelta(hours=24), timedelta(days=7))
-    assert rules["complex"][1] == timedelta(days=15)
+    assert deadlines.parse() == {
+        "urgent": (timedelta(hours=2), timedelta(hours=24)),
+        "ordinary": (timedelta(hours=24), timedelta(days=7)),
+        "complex": (timedelta(hours=24), timedelta(days=15)),
+    }
 
 
 @pytest.mark.parametrize("text", ["urgent=2h/1d", "urgent=2x/1d,ordinary=1d/7d,complex=1d/15d", "nonsense"])

@@ -132,3 +132,15 @@ def test_sign_up_before_it_opens_is_refused_and_stores_nothing(services: Service
         lambda s: enrolments.book(s, programme_id, applicant("early"), date(2027, 5, 20), NOW).outcome
     )
     assert opened == "confirmed"
+
+
+def test_a_freed_place_goes_to_the_longest_waiting_not_the_latest(services: Services) -> None:
+    programme_id = new_programme(services, capacity=1)
+    holder = book(services, programme_id, applicant("q0", "甲"))
+    waiting = [book(services, programme_id, applicant(f"q{i}", name)) for i, name in enumerate("乙丙丁", 1)]
+    assert [w.waitlist_position for w in waiting] == [1, 2, 3]
+    result = services.transaction(lambda s: enrolments.cancel(s, holder.enrolment.id, WorkerRef("rest", "q0"), NOW))
+    assert result.promoted.id == waiting[0].enrolment.id
+    with services.session_factory() as session:
+        statuses = [session.get(Enrolment, w.enrolment.id).status for w in waiting]
+    assert statuses == ["confirmed", "waitlisted", "waitlisted"]

@@ -213,3 +213,44 @@ def test_a_senders_photos_are_capped_per_day_and_orphans_are_deleted(services: S
         lambda s: s.scalars(select(Attachment.filename).where(Attachment.sender_id == "web-photos")).all()
     )
     assert left == ["c"]
+
+
+def test_staff_reply_note_transfer_and_resolve_only_in_their_district(services: Services) -> None:
+    ticket = open_request(services, "scope-all", district="屯留区")
+    outsider = staff(services, "lz1", "潞州区")
+
+    def act(action):
+        return lambda s: action(s, s.get(Ticket, ticket.id), s.get(StaffUser, outsider.id))
+
+    for action in (
+        lambda s, t, u: tickets.reply(s, t, u, "越区答复", NOW, "scope-key"),
+        lambda s, t, u: tickets.note(s, t, u, "越区备注", NOW),
+        lambda s, t, u: tickets.transfer(s, t, u, "潞州区", NOW),
+        lambda s, t, u: tickets.resolve(s, t, u, NOW),
+    ):
+        with pytest.raises(tickets.TicketError, match="outside your district"):
+            services.transaction(act(action))
+    with services.session_factory() as session:
+        t = session.get(Ticket, ticket.id)
+        assert (t.state, t.district, t.answered_at) == ("new", "屯留区", None)
+        assert not session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).all()
+        texts = session.scalars(select(TicketMessage.text).where(TicketMessage.ticket_id == ticket.id)).all()
+        assert "越区答复" not in texts and "越区备注" not in texts
+
+
+def test_an_urgent_report_must_be_resolved_within_a_day(services: Services) -> None:
+    report = open_request(services, "urgent-1", intent="report_issue")
+    assert report.sla_class == "urgent"
+    assert (report.respond_by, report.resolve_by) == (NOW + timedelta(hours=2), NOW + timedelta(hours=24))
+
+
+def test_a_reopened_ticket_gets_fresh_deadlines_from_the_moment_it_reopens(services: Services) -> None:
+    ticket = open_request(services, "reopen-sla", intent="report_issue")
+    agent = staff(services, "lz1", "潞州区")
+    services.transaction(lambda s: tickets.resolve(s, s.get(Ticket, ticket.id), s.get(StaffUser, agent.id), NOW))
+    later = NOW + timedelta(days=3)
+    reopened = open_request(services, "reopen-sla", intent="report_issue", when=later, description="又坏了")
+    assert reopened.id == ticket.id and reopened.state == "new"
+    assert (reopened.respond_by, reopened.resolve_by) == (later + timedelta(hours=2), later + timedelta(hours=24))
+    assert reopened.resolved_at is None and reopened.claimed_by is None
+    assert not tickets.is_overdue(reopened, later + timedelta(hours=1))
