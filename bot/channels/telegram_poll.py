@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 
 import aiohttp
 from aiogram.utils import exceptions
 
 from bot.channels.telegram import SECRET_HEADER, TelegramConfig
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 POLL_TIMEOUT_S = 25
@@ -54,7 +54,7 @@ async def main() -> None:
     config = TelegramConfig.load()
     if config is None:
         raise SystemExit("set TELEGRAM_TOKEN and TELEGRAM_SECRET_TOKEN first")
-    rasa = os.environ.get("RASA_URL", "http://localhost:5005")
+    rasa = Settings.from_env().rasa_url
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
