@@ -19,6 +19,8 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 from sqlalchemy.orm import Session
 
 from bot.web.database import in_transaction, read_in_transaction
@@ -95,8 +97,16 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if request.method == "POST":
         form = await read_form(request)
         if not staff.csrf_matches(request[CSRF], form.get("csrf") or request.headers.get("X-CSRF-Token")):
+            _close_uploads(form)
             raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page and try again")
     return await handler(request)
+
+
+def _close_uploads(form: MultiDictProxy[Any]) -> None:
+    """Files a refused form spooled to disk (aiohttp's uploads): closed now, not left to the collector."""
+    for value in form.values():
+        if isinstance(value, FileField):
+            value.file.close()
 
 
 async def template_context(request: web.Request) -> Dict[str, Any]:

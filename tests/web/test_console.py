@@ -8,7 +8,11 @@ import json
 from aiohttp import FormData
 from sqlalchemy import select
 
+from core import tickets
 from core.models import AuditEvent, FaqEntry, OutboxMessage, QueuedReply, Ticket
+from core.workers import WorkerRef
+from tests.conftest import FIXED_UTC
+from tests.fakes.telegram_api import JPEG
 from tests.web.conftest import login, new_ticket
 
 XSS = '<script>document.title="pwned"</script><img src=x onerror=alert(1)>'
@@ -185,3 +189,45 @@ async def test_rest_clients_read_their_queue_with_the_token(client, web_services
     assert [r["text"] for r in replies] == ["你好"]
     after = await (await client.get(f"/api/conversations/r1/replies?after={replies[0]['id']}", headers=right)).json()
     assert after == []
+
+
+async def test_the_live_feed_carries_only_the_viewers_district(client, web_services) -> None:
+    assert await login(client, "lz")
+    response = await client.get("/console/events?after=0", headers={"Accept": "text/event-stream"})
+    theirs = new_ticket(web_services, "live-tl", "屯留区的新问题", "屯留区")
+    mine = new_ticket(web_services, "live-lz", "潞州区的新问题", "潞州区")
+    data = b""
+    while mine.number.encode() not in data:
+        data += await asyncio.wait_for(response.content.readany(), timeout=10)
+    response.close()
+    assert theirs.number.encode() not in data and "屯留区的新问题".encode() not in data
+    assert f"id: {theirs.id}\n".encode() not in data
+
+
+async def test_a_photo_is_served_to_its_districts_staff_only(client, web_services) -> None:
+    worker = WorkerRef("rest", "photo-tl")
+    photo = web_services.transaction(
+        lambda s: tickets.store_attachment(s, worker, "image/jpeg", JPEG, "a.jpg", FIXED_UTC).id
+    )
+    new_ticket(web_services, "photo-tl", "井盖丢了，有照片", "屯留区", attachment_ids=[photo])
+    assert await login(client, "lz")
+    refused = await client.get(f"/console/attachments/{photo}")
+    assert refused.status == 403 and JPEG not in await refused.read()
+    assert await login(client, "tl")
+    served = await client.get(f"/console/attachments/{photo}")
+    assert served.status == 200 and await served.read() == JPEG
+    assert served.headers["Content-Type"] == "image/jpeg"
+
+
+async def test_a_csv_upload_without_the_csrf_token_is_refused(client, web_services) -> None:
+    csrf = await login(client, "admin")
+    good = "question,variants,answer,tags,intent,id,is_sample\n伪造的问题,,伪造的答案,,faq,,0\n"
+    for token in (None, "forged", csrf[:-1]):
+        data = FormData()
+        if token is not None:
+            data.add_field("csrf", token)
+        data.add_field("file", good.encode(), filename="faq.csv", content_type="text/csv")
+        response = await client.post("/console/admin/content/faq", data=data)
+        assert response.status == 403, token
+    with web_services.session_factory() as session:
+        assert not session.scalars(select(FaqEntry).where(FaqEntry.answer == "伪造的答案")).all()
