@@ -314,7 +314,8 @@ def rating_of(value: Any) -> Optional[int]:
 
 
 def parse_rating(text: str) -> Optional[int]:
-    digit = re.search(r"[1-5]", text)
+    # A digit of its own: not the 1 of 「10分」 or the 2 of a ticket number.
+    digit = re.search(r"(?<!\d)[1-5](?!\d)", text)
     if digit:
         return int(digit.group())
     for word, value in RATING_WORDS:
