@@ -127,8 +127,11 @@ class ActionEnrol(Action):
             dispatcher.utter_message(response="utter_enrolment_not_found")
             return cleared
         programme = await _programme(programme_id)
+        if programme is None:  # removed, or an id typed by hand: nothing was declined
+            dispatcher.utter_message(response="utter_enrolment_not_found")
+            return cleared
         today = services().clock.today()
-        if programme is not None and not programmes.is_open_for_signup(programme, today):
+        if not programmes.is_open_for_signup(programme, today):
             if programme.signup_deadline < today:
                 dispatcher.utter_message(response="utter_enrolment_closed", programme=programme.title)
             else:
