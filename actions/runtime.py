@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import date
-from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, SlotSet
 from sqlalchemy.orm import Session
 
+from core import validation
 from core.faq import FaqMatch
 from core.services import Services, from_environment
 from core.workers import WorkerRef
@@ -53,6 +54,11 @@ def worker_of(tracker: Tracker) -> WorkerRef:
 def entity_value(tracker: Tracker, entity: str) -> Optional[Any]:
     """The first value of an entity in the latest message."""
     return next(tracker.get_latest_entity_values(entity), None)
+
+
+def shared_location(tracker: Tracker) -> Optional[Tuple[float, float]]:
+    """The location the rider shared, if the slots hold a usable one (a bad payload holds none)."""
+    return validation.coordinates(tracker.get_slot("latitude"), tracker.get_slot("longitude"))
 
 
 def latest_intent(tracker: Tracker) -> str:

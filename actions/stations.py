@@ -17,6 +17,7 @@ from actions.runtime import (
     read_in_thread,
     reset,
     services,
+    shared_location,
     skip_cleared,
     worker_of,
 )
@@ -30,7 +31,7 @@ MAX_AMENITIES_SHOWN = 5
 
 
 def has_location(tracker: Tracker) -> bool:
-    return (tracker.get_slot("latitude") is not None and tracker.get_slot("longitude") is not None) or bool(
+    return shared_location(tracker) is not None or bool(
         tracker.get_slot("place") or tracker.get_slot("district") or tracker.get_slot("search_origin")
     )
 
@@ -55,8 +56,6 @@ class ValidateStationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "")
-        if tracker.get_slot("latitude") is not None and tracker.get_slot("longitude") is not None:
-            return {"location_text": text}  # a shared location: the coordinates say it all
         location = await read_in_thread(lambda s: gazetteer.resolve(s, text))
         if location is None:
             dispatcher.utter_message(response="utter_location_unknown", location_text=text[:20])
@@ -78,7 +77,7 @@ def requested_kinds(tracker: Tracker) -> List[str]:
 def origin_of(session: Session, tracker: Tracker) -> Optional[nearby.Origin]:
     """Newest first: a shared location or a place named now, a district named in this message,
     the place remembered from earlier in the session, the rider's district."""
-    lat, lon = tracker.get_slot("latitude"), tracker.get_slot("longitude")
+    lat, lon = shared_location(tracker) or (None, None)
     named_now = entity_value(tracker, "district")
     return (
         nearby.origin_of(session, lat, lon, tracker.get_slot("place"), named_now)

@@ -21,6 +21,7 @@ from actions.runtime import (
     redispatch,
     reset,
     services,
+    shared_location,
     skip_cleared,
     worker_of,
 )
@@ -69,7 +70,7 @@ class ActionStartTicket(Action):
         if latest_intent(tracker) in ("report_issue", "make_suggestion") and len(text) >= SELF_DESCRIBING_CHARS:
             events.append(SlotSet("ticket_description", text))
         place = tracker.get_slot("place") or tracker.get_slot("district")
-        if intent == "report_issue" and (place or tracker.get_slot("latitude") is not None):
+        if intent == "report_issue" and (place or shared_location(tracker)):
             events.append(SlotSet("ticket_place", place or "已发送位置"))
         return events
 
@@ -108,7 +109,7 @@ class ValidateTicketForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        if tracker.get_slot("latitude") is not None:
+        if shared_location(tracker):
             return {"ticket_place": text or "已发送位置"}
         if not text:
             dispatcher.utter_message(response="utter_ask_ticket_place")
@@ -171,15 +172,15 @@ class ActionCreateTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         intent = tracker.get_slot("ticket_intent") or "request_human"
-        lat, lon = tracker.get_slot("latitude"), tracker.get_slot("longitude")
+        lat, lon = shared_location(tracker) or (None, None)
         request = tickets.NewRequest(
             worker=worker_of(tracker),
             intent=intent,
             description=tracker.get_slot("ticket_description") or latest_text(tracker),
             district=tracker.get_slot("district"),
             place_text=tracker.get_slot("ticket_place") or tracker.get_slot("place") or "",
-            lat=float(lat) if lat is not None else None,
-            lon=float(lon) if lon is not None else None,
+            lat=lat,
+            lon=lon,
             handoff=intent not in ("report_issue", "make_suggestion"),
             transcript=_transcript(tracker),
             attachment_ids=_attachments(tracker),

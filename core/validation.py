@@ -1,10 +1,11 @@
-"""Reading what people type into form fields: ages, mobile numbers, names, record ids."""
+"""Reading what people type into form fields: ages, mobile numbers, names, record ids, coordinates."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from typing import Optional
+from typing import Optional, Tuple
 
 # The largest id a database column holds (SQLite and PostgreSQL BIGINT).
 MAX_ID = 2**63 - 1
@@ -95,3 +96,25 @@ def whole_number(value: object) -> Optional[int]:
         return int(float(str(value)))
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def coordinates(lat: object, lon: object) -> Optional[Tuple[float, float]]:
+    """A shared location's latitude and longitude; None unless both are finite numbers on the globe.
+
+    They reach the slots from a channel's location message or a hand-typed payload
+    (`/share_location{"latitude": "abc"}`), so nothing here trusts them.
+    """
+    values = []
+    for value in (lat, lon):
+        if isinstance(value, bool):
+            return None
+        try:
+            number = float(str(value))
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if not math.isfinite(number):
+            return None
+        values.append(number)
+    if abs(values[0]) > 90 or abs(values[1]) > 180:
+        return None
+    return values[0], values[1]

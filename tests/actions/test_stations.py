@@ -254,6 +254,35 @@ async def test_from_a_shared_location_the_header_says_you(
     assert core.read(lambda s: workers.remembered_district(s, workers.WorkerRef("rest", SENDER))) is None
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"latitude": "abc", "longitude": 113.1},
+        {"latitude": 1e400, "longitude": 113.1},
+        {"latitude": 91, "longitude": 0},
+    ],
+)
+async def test_a_location_payload_that_is_no_location_searches_from_the_place_instead(
+    core: Services, places: Dict[str, Known], dispatcher: CollectingDispatcher, domain: dict, bad: Dict[str, Any]
+) -> None:
+    """A hand-typed /share_location{"latitude": "abc"} used to raise in every later search of the session."""
+    slots = {**bad, "place": "英雄中路"}
+
+    await ActionFindStations().run(dispatcher, tracker("附近驿站", "find_station", slots=slots), domain)
+
+    assert variables(dispatcher.messages[0])["where"] == "英雄中路"
+
+
+async def test_a_location_payload_that_is_no_location_is_asked_for(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict
+) -> None:
+    state = tracker("附近驿站", "find_station", slots={"latitude": "abc", "longitude": "113"}, active_loop=FORM)
+
+    events = await ValidateStationForm().run(dispatcher, state, domain)
+
+    assert events == []  # required slots are the domain's: Rasa asks for location_text
+
+
 async def test_from_a_district_far_from_everything_it_says_how_far_and_asks_for_a_location(
     core: Services, places: Dict[str, Known], dispatcher: CollectingDispatcher, domain: dict
 ) -> None:

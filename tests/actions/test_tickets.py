@@ -295,6 +295,19 @@ async def test_a_request_for_a_person_opens_a_ticket_and_hands_the_conversation_
     ]
 
 
+async def test_a_location_payload_that_is_no_location_is_neither_a_place_nor_stored(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict
+) -> None:
+    bad = {"latitude": "abc", "longitude": "113.1"}
+    started = await ActionStartTicket().run(dispatcher, tracker("随手拍", "report_issue", slots=bad), domain)
+    assert SlotSet("ticket_place", "已发送位置") not in started
+
+    slots = {"ticket_intent": "report_issue", "ticket_description": "井盖丢了", "ticket_place": "英雄中路", **bad}
+    await ActionCreateTicket().run(dispatcher, tracker("英雄中路", "inform", slots=slots), domain)
+    stored = ticket(core, FIRST)
+    assert (stored["place"], stored["lat"]) == ("英雄中路", None)
+
+
 async def test_a_report_is_urgent_keeps_its_place_and_stays_with_the_assistant(
     core: Services, dispatcher: CollectingDispatcher, domain: dict
 ) -> None:

@@ -45,3 +45,24 @@ def test_masking_keeps_only_what_identifies_nobody() -> None:
     assert validation.mask_phone("13812345678") == "138****5678"
     assert validation.mask_name("王小明") == "王*明"
     assert validation.mask_name("李想") == "李*"
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [
+        (36.19, 113.11, (36.19, 113.11)),
+        ("36.19", "113.11", (36.19, 113.11)),
+        (-90, 180, (-90.0, 180.0)),
+        ("abc", 113.1, None),
+        (36.19, None, None),
+        (None, None, None),
+        (float("nan"), 113.1, None),
+        (1e400, 113.1, None),
+        (91, 0, None),
+        (0, -180.5, None),
+        (True, 113.1, None),
+        ([36], 113.1, None),
+    ],
+)
+def test_coordinates_are_two_finite_numbers_on_the_globe(lat: object, lon: object, expected: object) -> None:
+    assert validation.coordinates(lat, lon) == expected
