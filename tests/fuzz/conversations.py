@@ -221,6 +221,7 @@ class Checker:
         self._previous_fallbacks: Set[str] = set()
         self._pending_exit: Optional[Turn] = None  # the exit word whose next in-scope message is checked
         self._context: Any = None  # the `last_answer` slot before the turn: a follow-up may answer it
+        self._staff_owned = False  # the hand-over slot before the turn
 
     def check(self, turn: Turn, step: Optional[Step] = None) -> List[Violation]:
         """Record a turn and return the violations it shows."""
@@ -234,6 +235,7 @@ class Checker:
             *self._exit(turn),
         ]
         self._previous_fallbacks = turn.fallbacks()
+        self._staff_owned = turn.handoff
         if turn.user_events:
             self._context = turn.slots.get("last_answer")
         return [self.fail(invariant, detail) for invariant, detail in found]
@@ -310,7 +312,7 @@ class Checker:
                 self._pending_exit = None  # an out-of-scope message started something of its own
         if turn.exit_word:
             self.checks["exit words"] += 1
-            self.checks["exit words while staff own the conversation"] += turn.handoff
+            self.checks["exit words while staff own the conversation"] += self._staff_owned
             self._pending_exit = turn
 
 

@@ -45,6 +45,7 @@ def test_random_conversations_keep_every_invariant(stack: RunningStack) -> None:
     assert set(figures.flows) == set(FLOWS), "every flow was played"
     assert figures.checks["final greeting"] == CONVERSATIONS
     assert figures.checks["exit words followed up"] > 0 and figures.checks["resolutions"] > 0
+    assert figures.checks["exit words while staff own the conversation"] > 0, "取消 and 算了 during a hand-over"
 
 
 def first_violations(figures: Figures) -> str:
@@ -136,6 +137,14 @@ def test_an_exit_word_that_is_not_honoured_is_caught() -> None:
     left = turn("取消", "deny", ["action_leave_handoff"], ["utter_handoff_ended"], exit_word=True)
     assert violations(forwarded, left) == []
     assert violations(left, turn("附近哪能充电", "find_station", ["station_form"], ["utter_ask_location_text"])) == []
+
+
+def test_exit_words_are_counted_by_who_owned_the_conversation_before_them() -> None:
+    checker = Checker(seed=1, sender="hand-made")
+    checker.check(turn("转人工", "request_human", ["action_start_ticket"], handoff=True))
+    checker.check(turn("算了", "deny", ["action_leave_handoff"], ["utter_handoff_ended"], exit_word=True))
+    checker.check(turn("算了", "deny", ["utter_offer_human"], ["utter_offer_human"], exit_word=True))
+    assert (checker.checks["exit words"], checker.checks["exit words while staff own the conversation"]) == (2, 1)
 
 
 def test_the_core_fallback_is_caught() -> None:
