@@ -26,6 +26,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
 
+import aiohttp
 from aiogram import Bot, types
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.utils import exceptions
@@ -294,7 +295,8 @@ class TelegramInput(InputChannel):
                 return None
             buffer = io.BytesIO()
             await bot.download_file(file.file_path, destination=buffer)
-        except (exceptions.TelegramAPIError, exceptions.NetworkError, OSError) as error:
+        except (exceptions.TelegramAPIError, exceptions.NetworkError, aiohttp.ClientError, OSError) as error:
+            # aiohttp.ClientResponseError: a download refused (an expired file link) is no Telegram API error
             logger.warning("could not fetch a Telegram photo: %s", error)
             return None
         services = from_environment()

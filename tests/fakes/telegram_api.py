@@ -1,4 +1,5 @@
-"""A fake Telegram Bot API server: records what the bot sends, can answer 429."""
+"""A fake Telegram Bot API server: records what the bot sends, can answer 429; a wrong bot token is a 401,
+for methods and file downloads alike, as on the real Bot API."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class FakeTelegram:
         self.rate_limit_next = 0  # answer the next n sendMessage calls with 429
         self.rate_limited = 0  # how many were
         self.outage = False  # answer every sendMessage with 502, as during a Bot API outage
+        self.files_gone = False  # answer downloads with 404, as for a file whose link has expired
         self._lock = threading.Lock()
         self._message_id = 0
 
@@ -74,4 +76,8 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     async def file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:  # as the Bot API answers a download with a wrong token
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        if self.files_gone:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
         return web.Response(body=JPEG, content_type="image/jpeg")

@@ -213,6 +213,27 @@ def test_a_staff_reply_uses_the_customer_service_api_with_a_cached_token(stack, 
     assert fakes.wechat.token_fetches - fetched_before <= 1
 
 
+def test_a_staff_reply_after_the_access_token_expired_is_sent_with_a_new_one(stack, fakes) -> None:
+    user = openid()
+    post(stack, xml_of(user, "text", Content="转人工"))
+    post(stack, xml_of(user, "text", Content="押金一直不退"))
+    staff_reply(stack, f"wx:{user}", "第一条：收到", "wx-expiry-1")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not fakes.wechat.texts_to(user):
+        time.sleep(0.3)
+    fakes.wechat.expire_tokens()  # two hours later, as far as the API is concerned
+    fetched_before, refused_before = fakes.wechat.token_fetches, len(fakes.wechat.refused)
+    staff_reply(stack, f"wx:{user}", "第二条：已处理", "wx-expiry-2")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(fakes.wechat.texts_to(user)) < 2:
+        time.sleep(0.3)
+    assert [t for t in fakes.wechat.texts_to(user) if "条：" in t] == [
+        "【工作人员 测试员】第一条：收到",
+        "【工作人员 测试员】第二条：已处理",
+    ]
+    assert fakes.wechat.refused[refused_before:] == [42001] and fakes.wechat.token_fetches == fetched_before + 1
+
+
 def test_a_station_answer_links_the_map_instead_of_a_raw_url(stack) -> None:
     response, query = post(stack, xml_of(openid(), "text", Content="英雄中路附近哪能充电"))
     text = reply_text(response, query)

@@ -17,3 +17,12 @@ def test_defaults_follow_the_12345_practice() -> None:
 def test_bad_configuration_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         deadlines.parse(text)
+
+
+def test_spaces_around_names_spans_and_commas_are_allowed() -> None:
+    rules = deadlines.parse(" urgent = 1h / 12h , ordinary=2d/ 10d,, complex= 3d/30d ")
+    assert rules == {
+        "urgent": (timedelta(hours=1), timedelta(hours=12)),
+        "ordinary": (timedelta(days=2), timedelta(days=10)),
+        "complex": (timedelta(days=3), timedelta(days=30)),
+    }

@@ -264,3 +264,11 @@ def test_sessions_expire(services: Services) -> None:
     token = _login(services, user)
     assert _live(services, token, NOW + staff.SESSION_LIFETIME - timedelta(seconds=1))
     assert not _live(services, token, NOW + staff.SESSION_LIFETIME + timedelta(seconds=1))
+
+
+@pytest.mark.parametrize(
+    ("given", "matches"),
+    [("tok-123", True), ("tok-124", False), ("", False), (None, False), ("令牌", False), ("\ud800", False)],
+)
+def test_a_csrf_token_matches_only_itself_whatever_the_browser_sends(given: Optional[str], matches: bool) -> None:
+    assert staff.csrf_matches("tok-123", given) is matches
