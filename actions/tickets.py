@@ -26,11 +26,8 @@ from actions.runtime import (
     worker_of,
 )
 from core import deadlines, gazetteer, tickets, topics
-from core.legal import LEGAL_INTENTS
+from core.tickets import ESCALATED_LOOKUPS, TICKET_INTENTS
 
-TICKET_INTENTS = ("report_issue", "make_suggestion", "request_human")
-# Intents whose answers may end in a ticket of their own category ("lookup could not help").
-ESCALATED_LOOKUPS = (*LEGAL_INTENTS, "find_station", "childcare", "skills_training", "community_pass", "faq")
 # A first message at least this long already says what the matter is.
 SELF_DESCRIBING_CHARS = 10
 MIN_DESCRIPTION_CHARS = 4

@@ -22,6 +22,8 @@ class Filters:
     category: Optional[str] = None
     state: Optional[str] = None
     overdue_only: bool = False
+    # Closed tickets rated 1 or 2 that wait for a follow-up call (回访).
+    follow_up_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class QueueRow:
     channel: str
     sender: str
     handoff: bool
+    follow_up: bool
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,20 @@ def in_scope(query, viewer: StaffUser):
     return query
 
 
+def _follow_up_due(query):
+    return query.where(
+        Ticket.state == tickets.CLOSED,
+        Ticket.rating.in_(tickets.POOR_RATINGS),
+        Ticket.followed_up_at.is_(None),
+    )
+
+
+def follow_ups_due(session: Session, viewer: StaffUser) -> int:
+    """How many tickets in the viewer's scope wait for a 回访."""
+    query = _follow_up_due(in_scope(select(func.count()).select_from(Ticket), viewer))
+    return session.scalar(query) or 0
+
+
 def next_deadline(ticket: Ticket) -> datetime:
     return ticket.respond_by if ticket.answered_at is None else ticket.resolve_by
 
@@ -84,6 +101,8 @@ def page(
         query = query.where(Ticket.state == filters.state)
     if filters.overdue_only:
         query = query.where(Ticket.queue_rank == OPEN_RANK, Ticket.next_deadline < now)
+    if filters.follow_up_only:
+        query = _follow_up_due(query)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     number = max(1, number)
     ordered = query.order_by(Ticket.queue_rank, Ticket.next_deadline, Ticket.id).limit(size).offset((number - 1) * size)
@@ -104,4 +123,5 @@ def _row(ticket: Ticket, now: datetime) -> QueueRow:
         channel=ticket.channel,
         sender=privacy.mask_sender(ticket.sender_id),
         handoff=ticket.handoff_active,
+        follow_up=tickets.needs_follow_up(ticket),
     )

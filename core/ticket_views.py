@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Dict, List, Optional
 
 from sqlalchemy import select
@@ -19,6 +19,9 @@ from core.models import Attachment, AuditEvent, CannedReply, OutboxMessage, Staf
 from core.ticket_queue import in_scope
 
 FEED_BATCH = 50
+# One "viewed personal data" entry per staff member and ticket within this span, not one per reload.
+VIEW_AUDIT_SPAN = timedelta(hours=1)
+VIEWED = "viewed_personal_data"
 SUMMARY_CHARS = 80
 
 
@@ -47,6 +50,8 @@ class TicketPage:
     canned: List[CannedReply]
     overdue: bool
     attachments: List[int]
+    # Rated 1 or 2 and not yet called back (回访).
+    follow_up: bool
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,9 @@ def ticket_in_scope(session: Session, ticket_id: Optional[int], viewer: StaffUse
 
 
 def open_ticket(session: Session, ticket_id: Optional[int], viewer: StaffUser, now: datetime) -> TicketPage:
-    """The ticket's page; records that the viewer saw its personal data."""
+    """The ticket's page; records that the viewer saw its personal data (once an hour)."""
     ticket = ticket_in_scope(session, ticket_id, viewer)
-    session.add(
-        AuditEvent(
-            at=now, actor=tickets.staff_actor(viewer), action="viewed_personal_data", ticket_id=ticket.id, detail=""
-        )
-    )
+    _record_view(session, ticket, tickets.staff_actor(viewer), now)
     staff_names = {u.id: u.display_name for u in session.scalars(select(StaffUser))}
     deliveries = list(session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)))
     delivery_of = {json.loads(d.payload).get("message_id"): d.state for d in deliveries}
@@ -92,10 +93,27 @@ def open_ticket(session: Session, ticket_id: Optional[int], viewer: StaffUser, n
         ),
         outbox=deliveries,
         labels=topics.labels(session),
-        canned=canned_replies.all_by_title(session),
+        canned=canned_replies.for_category(session, ticket.category),
         overdue=tickets.is_overdue(ticket, now),
         attachments=list(session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket.id))),
+        follow_up=tickets.needs_follow_up(ticket),
     )
+
+
+def _record_view(session: Session, ticket: Ticket, actor: str, now: datetime) -> None:
+    """Audit a full view unless this actor's last one of this ticket is less than `VIEW_AUDIT_SPAN` old."""
+    recent = session.scalars(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.ticket_id == ticket.id,
+            AuditEvent.actor == actor,
+            AuditEvent.action == VIEWED,
+            AuditEvent.at > now - VIEW_AUDIT_SPAN,
+        )
+        .limit(1)
+    ).first()
+    if recent is None:
+        session.add(AuditEvent(at=now, actor=actor, action=VIEWED, ticket_id=ticket.id, detail=""))
 
 
 def delivery_of_ticket(session: Session, ticket: Ticket, outbox_id: Optional[int]) -> OutboxMessage:

@@ -2,7 +2,8 @@
 
 States: new → claimed → answered → resolved → closed, with reopen back to new
 when the worker writes again within `REOPEN_WINDOW`. Every transition writes an
-audit event. A staff reply, the ticket change and the outbox row that carries
+audit event. A ticket rated 1 or 2 waits for a follow-up call (回访) until staff
+record it. A staff reply, the ticket change and the outbox row that carries
 the reply to the worker are written by one caller's transaction.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core import deadlines as deadline_rules
 from core import safe_text, topics
+from core.legal import LEGAL_INTENTS
 from core.models import (
     Attachment,
     AuditEvent,
@@ -29,6 +31,12 @@ from core.models import (
 )
 from core.workers import WorkerRef
 
+# Intents that are requests to staff by themselves.
+TICKET_INTENTS = ("report_issue", "make_suggestion", "request_human")
+# Intents whose answers may end in a ticket of their own category ("lookup could not help").
+ESCALATED_LOOKUPS = (*LEGAL_INTENTS, "find_station", "childcare", "skills_training", "community_pass", "faq")
+# Every category a ticket can have; other intents (greet, affirm…) never are one.
+CATEGORIES = (*TICKET_INTENTS, *ESCALATED_LOOKUPS)
 NEW, CLAIMED, ANSWERED, RESOLVED, CLOSED = "new", "claimed", "answered", "resolved", "closed"
 OPEN_STATES = (NEW, CLAIMED, ANSWERED)
 TRANSITIONS = {
@@ -45,10 +53,23 @@ NUMBER_PREFIX = "CZ"
 UNKNOWN_DISTRICT = "潞州区"
 # A staff reply or note: a long answer with a procedure is a few thousand characters.
 STAFF_TEXT_LIMIT = 10_000
+# Kinds of request whose conversation staff do not take over (a report, a suggestion).
+NO_HANDOFF_CATEGORIES = ("report_issue", "make_suggestion")
+# Ratings that call for a follow-up call (回访).
+POOR_RATINGS = (1, 2)
 
 
 class TicketError(Exception):
-    """A change the ticket's state or the actor's scope does not allow."""
+    """A change the ticket's state or the actor's scope does not allow.
+
+    `code` names the reason (the console words it in Chinese, see its
+    templates' labels); `params` fill in the wording.
+    """
+
+    def __init__(self, code: str, **params: str) -> None:
+        super().__init__(code if not params else f"{code} {params}")
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -77,7 +98,7 @@ def staff_actor(staff: StaffUser) -> str:
 
 def _move(session: Session, ticket: Ticket, to: str, actor: str, action: str, now: datetime, detail: str = "") -> None:
     if to not in TRANSITIONS[ticket.state]:
-        raise TicketError(f"cannot {action} a {ticket.state} ticket")
+        raise TicketError("invalid_transition", action=action, state=ticket.state)
     _audit(session, actor, action, ticket, f"{ticket.state}→{to}" + (f" {detail}" if detail else ""), now)
     ticket.state = to
 
@@ -158,12 +179,53 @@ def _recent_of_kind(session: Session, worker: WorkerRef, intent: str, now: datet
 
 
 def reopen(session: Session, ticket: Ticket, now: datetime, rules: deadline_rules.Deadlines) -> None:
+    """Back to new with fresh deadlines from now: staff owe a new answer, and a new rating follows."""
     respond, resolve = rules.get(ticket.sla_class, rules["ordinary"])
     _move(session, ticket, NEW, "worker", "reopened", now)
     ticket.reopened_count += 1
     ticket.respond_by, ticket.resolve_by = now + respond, now + resolve
-    ticket.resolved_at = ticket.closed_at = None
+    ticket.answered_at = ticket.resolved_at = ticket.closed_at = None
+    ticket.rating = ticket.rated_at = ticket.followed_up_at = None
     ticket.claimed_by = None
+
+
+def awaiting_rating(session: Session, worker: WorkerRef, now: datetime) -> Optional[Ticket]:
+    """The worker's latest ticket resolved within `REOPEN_WINDOW` and not rated yet."""
+    return session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.channel == worker.channel,
+            Ticket.sender_id == worker.sender_id,
+            Ticket.state == RESOLVED,
+            Ticket.rating.is_(None),
+            Ticket.resolved_at >= now - REOPEN_WINDOW,
+        )
+        .order_by(Ticket.resolved_at.desc(), Ticket.id.desc())
+    ).first()
+
+
+def reopen_with_message(
+    session: Session,
+    worker: WorkerRef,
+    text: str,
+    now: datetime,
+    rules: deadline_rules.Deadlines,
+    attachment_id: Optional[int] = None,
+) -> Optional[Ticket]:
+    """A worker wrote after 办结 instead of rating: the message joins the ticket, which reopens.
+
+    Staff own the conversation again unless the ticket is a report or a
+    suggestion. None when no ticket of the worker's awaits a rating.
+    """
+    ticket = awaiting_rating(session, worker, now)
+    if ticket is None:
+        return None
+    reopen(session, ticket, now, rules)
+    ticket.handoff_active = ticket.category not in NO_HANDOFF_CATEGORIES
+    add_worker_message(session, ticket, text, now)
+    if attachment_id is not None:
+        attach(session, ticket, attachment_id, now)
+    return ticket
 
 
 def add_worker_message(
@@ -319,7 +381,7 @@ def queue_for_worker(
 def check_scope(staff: StaffUser, ticket: Ticket) -> None:
     """Staff act only on their district's tickets; admins on all."""
     if staff.role != "admin" and staff.district and ticket.district != staff.district:
-        raise TicketError("ticket outside your district")
+        raise TicketError("outside_district")
 
 
 def claim(session: Session, ticket: Ticket, staff: StaffUser, now: datetime) -> None:
@@ -335,10 +397,10 @@ def reply(
     check_scope(staff, ticket)
     text = safe_text.clean(text, STAFF_TEXT_LIMIT).strip()
     if not text:
-        raise TicketError("empty reply")
+        raise TicketError("empty_reply")
     key = f"reply:{ticket.id}:{request_key}"
     if session.scalars(select(OutboxMessage.id).where(OutboxMessage.key == key)).first() is not None:
-        raise TicketError("reply already sent")
+        raise TicketError("reply_already_sent")
     _move(session, ticket, ANSWERED, staff_actor(staff), "answered", now)
     ticket.claimed_by = ticket.claimed_by or staff.id
     ticket.answered_at = ticket.answered_at or now
@@ -369,7 +431,7 @@ def note(session: Session, ticket: Ticket, staff: StaffUser, text: str, now: dat
 def transfer(session: Session, ticket: Ticket, staff: StaffUser, district: str, now: datetime) -> None:
     check_scope(staff, ticket)
     if district == ticket.district:
-        raise TicketError("already in that district")
+        raise TicketError("same_district")
     previous = ticket.district
     if ticket.state != NEW:
         _move(session, ticket, NEW, staff_actor(staff), "transferred", now, f"{previous}→{district}")
@@ -402,7 +464,7 @@ def resolve(session: Session, ticket: Ticket, staff: StaffUser, now: datetime) -
 def rate(session: Session, worker: WorkerRef, rating: int, now: datetime) -> Optional[Ticket]:
     """Store the worker's 1–5 rating on their latest resolved, unrated ticket; it closes."""
     if not 1 <= rating <= 5:
-        raise TicketError("rating must be 1 to 5")
+        raise TicketError("rating_out_of_range")
     ticket = session.scalars(
         select(Ticket)
         .where(
@@ -419,6 +481,25 @@ def rate(session: Session, worker: WorkerRef, rating: int, now: datetime) -> Opt
     _move(session, ticket, CLOSED, "worker", "rated", now, str(rating))
     ticket.closed_at = now
     return ticket
+
+
+def needs_follow_up(ticket: Ticket) -> bool:
+    """Rated 1 or 2 and nobody has called the worker back yet."""
+    return ticket.state == CLOSED and ticket.rating in POOR_RATINGS and ticket.followed_up_at is None
+
+
+def record_follow_up(session: Session, ticket: Ticket, staff: StaffUser, text: str, now: datetime) -> None:
+    """Staff called the worker back about a poor rating: noted, audited, no longer due."""
+    check_scope(staff, ticket)
+    if not needs_follow_up(ticket):
+        raise TicketError("no_follow_up_due")
+    text = safe_text.clean(text, STAFF_TEXT_LIMIT).strip()
+    if not text:
+        raise TicketError("empty_follow_up")
+    ticket.followed_up_at = now
+    session.add(TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text, created_at=now))
+    _audit(session, staff_actor(staff), "followed_up", ticket, f"{ticket.rating}", now)
+    session.flush()
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:

@@ -15,6 +15,12 @@ def labels(session: Session) -> Dict[str, str]:
     return {t.intent: t.label for t in session.scalars(select(Topic))}
 
 
+def category_labels(session: Session, categories: Sequence[str]) -> Dict[str, str]:
+    """Label of each of `categories` (the ticket categories) that has a topic, in the order given."""
+    found = {t.intent: t.label for t in session.scalars(select(Topic).where(Topic.intent.in_(categories)))}
+    return {intent: found[intent] for intent in categories if intent in found}
+
+
 def clarification_choices(session: Session, ranked_intents: Sequence[str], limit: int = 3) -> List[Topic]:
     """The likeliest intents worth offering as buttons, in ranking order."""
     topics = {t.intent: t for t in session.scalars(select(Topic).where(Topic.clarifiable.is_(True)))}

@@ -11,10 +11,11 @@ from aiohttp.web_request import FileField
 from sqlalchemy.orm import Session
 
 from bot.console.auth import current_user, require_admin
+from bot.console.middlewares import Refusal
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
-from core import canned_replies, staff
+from core import canned_replies, staff, tickets, topics
 from core.content import csv_io
 from core.content.loader import district_names
 from core.content.tables import table_specs
@@ -33,7 +34,7 @@ async def export_table(request: web.Request) -> web.Response:
     require_admin(request)
     spec = table_specs(district_names()).get(request.match_info["table"])
     if spec is None:
-        raise web.HTTPNotFound(text="no such table")
+        raise Refusal(404, "no_such_table")
     out = io.StringIO()
     await read_in_transaction(request, lambda s: csv_io.export_table(s, spec, out))
     return web.Response(
@@ -48,7 +49,7 @@ async def import_table(request: web.Request) -> web.Response:
     require_admin(request)
     spec = table_specs(district_names()).get(request.match_info["table"])
     if spec is None:
-        raise web.HTTPNotFound(text="no such table")
+        raise Refusal(404, "no_such_table")
     form = await read_form(request)
     upload = form.get("file")
     if not isinstance(upload, FileField):
@@ -137,15 +138,25 @@ async def reset_password(request: web.Request) -> web.Response:
 
 async def canned_page(request: web.Request) -> web.Response:
     current_user(request)
-    replies = await read_in_transaction(request, canned_replies.all_by_title)
-    return aiohttp_jinja2.render_template("canned.html", request, {"replies": replies})
+
+    def load(session: Session) -> Dict[str, Any]:
+        return {
+            "replies": canned_replies.all_by_title(session),
+            "categories": topics.category_labels(session, tickets.CATEGORIES),
+        }
+
+    context = await read_in_transaction(request, load)
+    return aiohttp_jinja2.render_template("canned.html", request, context)
 
 
 async def save_canned(request: web.Request) -> web.Response:
     require_admin(request)
     form = await read_form(request)
     title, text = str(form.get("title", "")), str(form.get("text", ""))
-    await in_transaction(request, lambda s: canned_replies.save(s, title, text))
+    category = str(form.get("category", "")) or None
+    if category is not None and category not in tickets.CATEGORIES:
+        raise Refusal(400, "unknown_category")
+    await in_transaction(request, lambda s: canned_replies.save(s, title, text, category))
     raise web.HTTPSeeOther("/console/admin/canned")
 
 

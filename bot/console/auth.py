@@ -23,6 +23,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 from sqlalchemy.orm import Session
 
+from bot.console.middlewares import Refusal
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import read_form
 from bot.web.keys import SERVICES
@@ -92,13 +93,13 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if found is None:
         if request.method == "GET" and "text/event-stream" not in request.headers.get("Accept", ""):
             raise web.HTTPSeeOther(f"/console/login?next={request.path}")
-        raise web.HTTPUnauthorized(text="login required")
+        raise Refusal(401, "login_required")
     request[USER], request[CSRF] = found
     if request.method == "POST":
         form = await read_form(request)
         if not staff.csrf_matches(request[CSRF], form.get("csrf") or request.headers.get("X-CSRF-Token")):
             _close_uploads(form)
-            raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page and try again")
+            raise Refusal(403, "csrf")
     return await handler(request)
 
 
@@ -120,7 +121,7 @@ def current_user(request: web.Request) -> StaffUser:
 def require_admin(request: web.Request) -> StaffUser:
     user = request[USER]
     if user.role != "admin":
-        raise web.HTTPForbidden(text="admins only")
+        raise Refusal(403, "admins_only")
     return user
 
 
@@ -150,7 +151,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     services = request.config_dict[SERVICES]
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     if not nonce or not staff.csrf_matches(_login_token(services.settings.secret_key, nonce), form.get("login_csrf")):
-        raise web.HTTPForbidden(text="login form expired; reload the page")
+        raise Refusal(403, "login_expired")
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     address, now = client_address(request), services.clock.utc()
     outcome = await in_transaction(request, lambda s: staff.log_in(s, username, password, address, now))

@@ -49,6 +49,20 @@ class LineChart:
     width: float
     height: float
     peak: int
+    # Room around the plot for the axis labels: the peak left of it, the days (centred on
+    # their point, so the first and last reach past its ends) below it.
+    margin_left: float = 44
+    margin_right: float = 28
+    margin_top: float = 10
+    margin_bottom: float = 30
+
+    @property
+    def view_box(self) -> str:
+        """The SVG viewBox: the plot at the origin, the margins around it."""
+        return (
+            f"{-self.margin_left} {-self.margin_top} {self.width + self.margin_left + self.margin_right} "
+            f"{self.height + self.margin_top + self.margin_bottom}"
+        )
 
 
 def line_chart(days: List[str], series: Dict[str, List[int]], width: float = 620, height: float = 180) -> LineChart:

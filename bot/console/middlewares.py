@@ -1,8 +1,8 @@
-"""Security headers on every console response, and domain errors as friendly pages."""
+"""Security headers on every console response, and refusals as pages in Chinese."""
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable, Dict
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -11,6 +11,16 @@ from core.staff import StaffError
 from core.tickets import TicketError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Refusal(Exception):
+    """The console refuses a request; `code` names the reason, worded in templates/labels.html."""
+
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+
 
 # Everything the console loads comes from this server; nothing inline runs.
 CONTENT_SECURITY_POLICY = (
@@ -33,8 +43,24 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A ticket or account change that is not allowed becomes a 409 page saying why."""
+    """Every refusal becomes a page in Chinese with its own status; nothing internal is shown.
+
+    A ticket or account change that is not allowed is a 409; the console's own
+    refusals keep their status; any other 4xx (an unreadable form, a record
+    that does not exist) gets the wording of its status.
+    """
     try:
         return await handler(request)
-    except (TicketError, StaffError) as error:
-        return aiohttp_jinja2.render_template("error.html", request, {"message": str(error)}, status=409)
+    except TicketError as error:
+        return _page(request, 409, code=error.code, params=error.params)
+    except StaffError as error:
+        return _page(request, 409, message=str(error))
+    except Refusal as error:
+        return _page(request, error.status, code=error.code)
+    except web.HTTPClientError as error:
+        return _page(request, error.status, code=f"http_{error.status}")
+
+
+def _page(request: web.Request, status: int, **context: Any) -> web.Response:
+    values: Dict[str, Any] = {"message": "", "code": "", "params": {}, **context}
+    return aiohttp_jinja2.render_template("error.html", request, values, status=status)

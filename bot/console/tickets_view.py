@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.console.auth import current_user
+from bot.console.middlewares import Refusal
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
@@ -18,7 +19,7 @@ from core import outbox, staff, ticket_queue, ticket_views, tickets, topics
 from core.content.loader import district_names
 from core.models import Attachment, StaffUser, Ticket
 
-STATES = ("new", "claimed", "answered", "resolved", "closed")
+STATES = (tickets.NEW, tickets.CLAIMED, tickets.ANSWERED, tickets.RESOLVED, tickets.CLOSED)
 
 
 async def queue(request: web.Request) -> web.Response:
@@ -29,6 +30,7 @@ async def queue(request: web.Request) -> web.Response:
         category=query.get("category") or None,
         state=query.get("state") or None,
         overdue_only=query.get("overdue") == "1",
+        follow_up_only=query.get("follow_up") == "1",
     )
     now = request.config_dict[SERVICES].clock.utc()
     number = an_id(query.get("page") or "1") or 1
@@ -39,6 +41,8 @@ async def queue(request: web.Request) -> web.Response:
             "rows": found.rows,
             "page": found,
             "labels": topics.labels(session),
+            "categories": topics.category_labels(session, tickets.CATEGORIES),
+            "follow_ups": ticket_queue.follow_ups_due(session, user),
             "last_id": ticket_views.newest_ticket_id(session),
         }
 
@@ -54,10 +58,10 @@ def _in_scope_or_error(read: Callable[[], T]) -> T:
     """A read model's answer, or the HTTP error a missing or out-of-scope record means."""
     try:
         return read()
-    except ticket_views.NotFound as error:
-        raise web.HTTPNotFound(text=str(error)) from None
+    except ticket_views.NotFound:
+        raise Refusal(404, "http_404") from None
     except tickets.TicketError:
-        raise web.HTTPForbidden(text="this ticket belongs to another district") from None
+        raise Refusal(403, "outside_district") from None
 
 
 def _ticket_or_404(session: Session, request: web.Request) -> Ticket:
@@ -119,7 +123,7 @@ async def transfer(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     district = str(form.get("district", ""))
     if district not in district_names():
-        raise web.HTTPBadRequest(text="unknown district")
+        raise Refusal(400, "unknown_district")
     await _act_on_ticket(request, lambda s, ticket, user, now: tickets.transfer(s, ticket, user, district, now))
     user = current_user(request)
     if user.role != "admin" and user.district != district:
@@ -129,6 +133,13 @@ async def transfer(request: web.Request) -> web.StreamResponse:
 
 async def resolve(request: web.Request) -> web.StreamResponse:
     await _act_on_ticket(request, tickets.resolve)
+    raise _back(request)
+
+
+async def follow_up(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    text = str(form.get("text", ""))
+    await _act_on_ticket(request, lambda s, ticket, user, now: tickets.record_follow_up(s, ticket, user, text, now))
     raise _back(request)
 
 
@@ -171,5 +182,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/tickets/{ticket_id:\\d+}/claim", claim)
     app.router.add_post("/tickets/{ticket_id:\\d+}/transfer", transfer)
     app.router.add_post("/tickets/{ticket_id:\\d+}/resolve", resolve)
+    app.router.add_post("/tickets/{ticket_id:\\d+}/follow-up", follow_up)
     app.router.add_post("/tickets/{ticket_id:\\d+}/retry", retry_delivery)
     app.router.add_get("/attachments/{attachment_id:\\d+}", attachment)

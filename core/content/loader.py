@@ -26,6 +26,7 @@ FILE_TABLES = (
     ("legal_topics", "legal_topics.csv"),
     ("legal_sections", "legal_sections.csv"),
     ("faq", "faq.csv"),
+    ("canned_replies", "canned_replies.csv"),
 )
 
 

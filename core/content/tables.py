@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from core.legal import ASPECTS, LEGAL_INTENTS, RELATIONSHIPS, section_key
 from core.models import (
+    CannedReply,
     District,
     Enrolment,
     FaqEntry,
@@ -28,6 +29,7 @@ from core.models import (
 from core.opening_hours import OpeningHours, OpeningHoursError
 from core.places import GRIDS
 from core.programmes import CHILDCARE_KINDS, TRAINING_KINDS
+from core.tickets import CATEGORIES
 from core.validation import mask_name, mask_phone
 from core.vocabulary import PLACE_KINDS, UnknownAmenity, codes_of, mask_of
 
@@ -200,6 +202,14 @@ ID = Column("id", optional_integer, required=False)
 IS_SAMPLE = Column("is_sample", boolean, required=False)
 
 
+def ticket_category(value: str) -> Optional[str]:
+    """A ticket category (see core.tickets.CATEGORIES), or none for every ticket."""
+    value = value.strip()
+    if value and value not in CATEGORIES:
+        raise CellError(f"“{value}”不是工单类别；可选：{'、'.join(CATEGORIES)}，或留空表示所有工单")
+    return value or None
+
+
 def _district_column(districts: Sequence[str]) -> Column:
     return Column("district", one_of(districts))
 
@@ -341,6 +351,17 @@ def table_specs(districts: Sequence[str]) -> Dict[str, TableSpec]:
                 Column("tags"),
                 Column("intent", optional_text, required=False),
                 IS_SAMPLE,
+            ),
+        ),
+        TableSpec(
+            "canned_replies",
+            CannedReply,
+            "id",
+            (
+                ID,
+                Column("category", ticket_category, required=False),
+                Column("title", required_text),
+                Column("text", required_text),
             ),
         ),
         TableSpec(

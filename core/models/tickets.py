@@ -51,6 +51,8 @@ class Ticket(Base):
     reopened_count = Column(Integer, nullable=False, default=0)
     rating = Column(Integer, nullable=True)
     rated_at = Column(DateTime, nullable=True)
+    # 回访: when staff recorded the follow-up call a rating of 1 or 2 asks for.
+    followed_up_at = Column(DateTime, nullable=True)
     # The staff queue's order, kept by `_queue_keys` on every write: open tickets first, then
     # by the deadline that comes next (the answer's until answered, then the resolution's).
     queue_rank = Column(Integer, nullable=False, default=0)
@@ -205,6 +207,8 @@ class CannedReply(Base):
     __tablename__ = "canned_replies"
 
     id = Column(Integer, primary_key=True)
+    # The ticket category it answers (an intent such as legal_wage_arrears); none: every ticket.
+    category = Column(String(40), nullable=True)
     title = Column(String(40), nullable=False)
     text = Column(Text, nullable=False)
 

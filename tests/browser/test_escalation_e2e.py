@@ -91,7 +91,7 @@ def test_request_reply_resolve_and_rating_across_real_servers(stack: RunningStac
     expect(page.locator(".delivery.sent")).to_have_count(1)
 
     page.click("#resolve")
-    expect(page.locator("h1")).to_contain_text("resolved")
+    expect(page.locator("h1")).to_contain_text("已办结")
     rating = wait_for(
         lambda: [r for r in queued_replies(stack, worker) if r.get("buttons")], what="the rating question"
     )

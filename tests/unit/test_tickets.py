@@ -228,7 +228,7 @@ def test_staff_reply_note_transfer_and_resolve_only_in_their_district(services: 
         lambda s, t, u: tickets.transfer(s, t, u, "潞州区", NOW),
         lambda s, t, u: tickets.resolve(s, t, u, NOW),
     ):
-        with pytest.raises(tickets.TicketError, match="outside your district"):
+        with pytest.raises(tickets.TicketError, match="outside_district"):
             services.transaction(act(action))
     with services.session_factory() as session:
         t = session.get(Ticket, ticket.id)

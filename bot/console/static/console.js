@@ -15,6 +15,8 @@
   if (!queue || !window.EventSource) return;
   const announce = document.getElementById("announce");
   const title = document.title;
+  // The states' Chinese names, from the page (templates/labels.html).
+  const states = JSON.parse(queue.dataset.states || "{}");
   let unseen = 0;
 
   function cell(row, text) {
@@ -38,7 +40,7 @@
     cell(row, "").appendChild(link);
     cell(row, t.category);
     cell(row, t.district);
-    cell(row, t.state);
+    cell(row, states[t.state] || t.state);
     cell(row, "新");
     cell(row, t.summary);
     cell(row, "");
