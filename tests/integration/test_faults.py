@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -20,7 +22,7 @@ import requests
 import sqlalchemy as sa
 
 from bench.common import postgres_schema
-from tests.running import RunningStack, start_scaled_stack
+from tests.running import RunningStack, staff_reply, start_scaled_stack
 
 TRY_AGAIN = "系统有点忙"
 
@@ -80,29 +82,102 @@ def test_killing_the_action_server_brings_polite_replies_then_recovery(stack: Ru
     assert any("讨要工资" in a[4] for a in after) and any("免费" in a[4] for a in after)
 
 
-def test_rasa_killed_while_an_escalation_is_written_keeps_the_ticket(stack: RunningStack) -> None:
+DESCRIPTION = "站点扣了我五百块押金 一直不退"
+
+
+def _unread_request_to(port: int) -> bool:
+    """A connection to `port` holds bytes its server has not read yet (/proc/net/tcp: rx_queue)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and int(fields[4].split(":")[1], 16) > 0:
+                return True
+    return False
+
+
+def _tickets_of(engine: sa.engine.Engine, who: str) -> List[Tuple[int, str, str, bool]]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                sa.text("SELECT id, number, state, handoff_active FROM tickets WHERE sender_id = :s"), {"s": who}
+            )
+        ]
+
+
+@pytest.mark.parametrize("moment", ["before the commit", "after the commit"])
+def test_rasa_killed_while_an_escalation_is_written_leaves_one_ticket_that_rider_and_staff_see(
+    stack: RunningStack, moment: str
+) -> None:
+    """Rasa dies with the action that writes the ticket in flight: before it committed, or
+    after it committed and before Rasa read its answer (Rasa's tracker never learns of the
+    ticket). The rider, who got no answer, sends again. In the end there is one ticket, the
+    rider is told its number, staff see the message, and their answer reaches the rider."""
     who = f"esc-{uuid.uuid4().hex[:8]}"
     stack.say(who, "转人工")
     engine = sa.create_engine(stack.database_url)
-    sent = threading.Thread(target=lambda: _quietly(stack, who, "站点扣了我五百块押金 一直不退"), daemon=True)
-    sent.start()
-    deadline = time.monotonic() + 30
-    ticket = None
-    while ticket is None and time.monotonic() < deadline:
-        with engine.connect() as connection:
-            ticket = connection.execute(sa.text("SELECT number FROM tickets WHERE sender_id = :s"), {"s": who}).scalar()
-    stack.stack.kill("rasa")  # the ticket is written; Rasa dies before it can finish the turn
+    actions, rasa = stack.stack.service("actions"), stack.stack.service("rasa")
+    os.killpg(actions.process.pid, signal.SIGSTOP)  # the action that writes the ticket will wait
+    try:
+        sent = threading.Thread(target=lambda: _quietly(stack, who, DESCRIPTION), daemon=True)
+        sent.start()
+        deadline = time.monotonic() + 30
+        while not _unread_request_to(stack.config.actions_port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _unread_request_to(stack.config.actions_port), "Rasa never called the action server"
+        if moment == "after the commit":
+            for _ in range(10):  # one action call at a time, until the one that writes the ticket
+                os.killpg(rasa.process.pid, signal.SIGSTOP)  # Rasa waits, frozen, for the action's answer
+                os.killpg(actions.process.pid, signal.SIGCONT)
+                answered = time.monotonic() + 3
+                while not _tickets_of(engine, who) and time.monotonic() < answered:
+                    time.sleep(0.05)
+                if _tickets_of(engine, who):
+                    break
+                os.killpg(actions.process.pid, signal.SIGSTOP)  # not that one: let Rasa make its next call
+                os.killpg(rasa.process.pid, signal.SIGCONT)
+                deadline = time.monotonic() + 30
+                while not _unread_request_to(stack.config.actions_port) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+            assert len(_tickets_of(engine, who)) == 1, "the action did not write the ticket"
+        else:
+            assert _tickets_of(engine, who) == [], "killed too late"
+        stack.stack.kill("rasa")  # it never reads the action's answer
+    finally:
+        os.killpg(actions.process.pid, signal.SIGCONT)
     sent.join(timeout=30)
     stack.stack.revive("rasa")
-    assert ticket is not None
+    time.sleep(1)  # an orphaned action, if it goes on, has finished
+
+    again = stack.texts(who, DESCRIPTION)  # no answer came: the rider sends it again
+    rows = _tickets_of(engine, who)
+    assert len(rows) == 1, rows
+    ticket_id, number, state, handoff_active = rows[0]
+    assert number in again, again
+    assert state == "new" and handoff_active
     with engine.connect() as connection:
-        assert (
-            connection.execute(sa.text("SELECT count(*) FROM tickets WHERE number = :n"), {"n": ticket}).scalar() == 1
+        texts = (
+            connection.execute(
+                sa.text("SELECT text FROM ticket_messages WHERE ticket_id = :t AND author = 'worker'"), {"t": ticket_id}
+            )
+            .scalars()
+            .all()
         )
+    assert DESCRIPTION in texts  # what staff read on the ticket page
     engine.dispose()
-    assert ticket in stack.texts(who, "查一下进度") or ticket in stack.texts(who, "取消") + stack.texts(
-        who, "查一下进度"
-    )
+
+    staff_reply(stack, who, "押金的事我们已联系站点", "fault-reply")
+    replies: List[str] = []
+    deadline = time.monotonic() + 30
+    while not replies and time.monotonic() < deadline:
+        response = requests.get(
+            f"{stack.web}/api/conversations/{who}/replies",
+            headers={"Authorization": f"Bearer {stack.config.token}"}, timeout=10,
+        )  # fmt: skip
+        replies = [r.get("text", "") for r in response.json()]
+        time.sleep(0.3)
+    assert replies == ["【工作人员 测试员】押金的事我们已联系站点"]
+    assert number in stack.texts(who, "取消") + stack.texts(who, "查一下进度")
 
 
 def _quietly(stack: RunningStack, who: str, text: str) -> None:
