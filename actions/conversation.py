@@ -15,7 +15,7 @@ from core import faq, topics, workers
 # Intents never offered as a button: they are not things a worker wants done.
 NOT_OFFERED = {"nlu_fallback", "out_of_scope", "inform", "affirm", "deny", "greet", "goodbye", "thanks"}
 # Slots kept when a new session starts.
-CARRIED_SLOTS = ("district", "handoff", "ticket_number")
+CARRIED_SLOTS = ("district", "handoff", "ticket_number", "rating_ticket")
 # Slots a form may have left half-filled.
 FORM_SLOTS = (
     "location_text",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
 
@@ -43,6 +44,15 @@ RATING_WORDS = (
     ("满意", 4),
 )
 WORKER_LABEL, ASSISTANT_LABEL = "骑手", "助手"
+# The ticket whose rating the worker was asked for (set when the prompt is delivered).
+RATING_SLOT = "rating_ticket"
+RATING_NUMERALS = {**{str(n): n for n in range(1, 6)}, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+# Politeness and punctuation around a rating: 「给5分吧！」 is 5.
+RATING_FILLER = re.compile(r"[\s\W_]|吧|了|啊|呀|哈|嗯|的")
+RATING_SHAPE = re.compile(
+    r"(?:(?:我|就)?(?:打|给|评)?(?:个)?(?P<score>[1-5一二两三四五])(?:分|星|颗星|个星)?(?:好评)?)"
+    r"|(?:(?:还|挺|比较|我)?(?P<word>" + "|".join(word for word, _ in RATING_WORDS) + r"))"
+)
 
 
 def _due_text(utc: datetime) -> str:
@@ -312,18 +322,26 @@ def rating_of(value: Any) -> Optional[int]:
 
 
 def parse_rating(text: str) -> Optional[int]:
-    # A digit of its own: not the 1 of 「10分」 or the 2 of a ticket number.
-    digit = re.search(r"(?<!\d)[1-5](?!\d)", text)
-    if digit:
-        return int(digit.group())
-    for word, value in RATING_WORDS:
-        if word in text:
-            return value
-    return None
+    """A rating only when the whole message is one: 「5」「5分」「打4分」「五星」「很满意」「不满意」.
+
+    A question that merely holds a digit or a rating word (「我等了3天了」「一般多久到账」)
+    is not a rating: it must reach the ticket, not be swallowed by the prompt.
+    """
+    compact = RATING_FILLER.sub("", unicodedata.normalize("NFKC", text))
+    match = RATING_SHAPE.fullmatch(compact)
+    if match is None:
+        return None
+    if match.group("score"):
+        return RATING_NUMERALS[match.group("score")]
+    return dict(RATING_WORDS)[match.group("word")]
 
 
 class ActionStoreRating(Action):
-    """Store the 1–5 rating of the worker's latest resolved ticket."""
+    """Store the 1–5 rating of the worker's latest resolved ticket.
+
+    A message the classifier took for a rating that is not one (「一般多久到账」)
+    goes to the ticket awaiting the rating, which reopens, as `action_reopen_ticket`.
+    """
 
     def name(self) -> Text:
         return "action_store_rating"
@@ -333,9 +351,59 @@ class ActionStoreRating(Action):
         rating = rating_of(value) or parse_rating(latest_text(tracker))
         worker = worker_of(tracker)
         now = services().clock.utc()
+        if (rating is None or not 1 <= rating <= 5) and not latest_text(tracker).startswith("/"):
+            reopened = await _reopen(tracker)
+            if reopened is not None:
+                return _told_reopened(dispatcher, reopened)
         if rating is None or not 1 <= rating <= 5:
             dispatcher.utter_message(response="utter_rating_unknown")
             return []
         ticket = await in_thread(lambda s: tickets.rate(s, worker, rating, now))
         dispatcher.utter_message(response="utter_rating_thanks" if ticket else "utter_rating_unknown")
-        return [SlotSet("rating", None)]
+        return [SlotSet("rating", None), SlotSet(RATING_SLOT, None)]
+
+
+async def _reopen(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The latest message joins the worker's ticket awaiting a rating, which reopens; None if none awaits."""
+    worker, text = worker_of(tracker), latest_text(tracker)
+    attachment = (tracker.latest_message.get("metadata") or {}).get("attachment_id")
+    core = services()
+    rules = deadlines.parse(core.settings.ticket_deadlines)
+
+    def reopen(session: Session) -> Optional[Dict[str, Any]]:
+        ticket = tickets.reopen_with_message(
+            session, worker, text, core.clock.utc(), rules, attachment if isinstance(attachment, int) else None
+        )
+        return None if ticket is None else {"number": ticket.number, "handoff": ticket.handoff_active}
+
+    return await in_thread(reopen)
+
+
+def _told_reopened(dispatcher: CollectingDispatcher, ticket: Dict[str, Any]) -> List[EventType]:
+    response = "utter_ticket_reopened" if ticket["handoff"] else "utter_ticket_reopened_report"
+    dispatcher.utter_message(response=response, number=ticket["number"])
+    return [
+        SlotSet("ticket_number", ticket["number"]),
+        SlotSet("handoff", ticket["handoff"]),
+        SlotSet(RATING_SLOT, None),
+    ]
+
+
+class ActionReopenTicket(Action):
+    """The worker wrote after 办结 instead of rating: the message goes to that ticket, which reopens.
+
+    Predicted by `nlu.reopen_policy.ReopenPolicy` while the `rating_ticket`
+    slot names a ticket. The worker is told the ticket's number; for a request to a
+    person staff own the conversation again. When no ticket awaits a rating any
+    more (rated meanwhile, or resolved over `REOPEN_WINDOW` ago) the message
+    is handed back to the policies to get its own answer.
+    """
+
+    def name(self) -> Text:
+        return "action_reopen_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        reopened = await _reopen(tracker)
+        if reopened is None:
+            return [SlotSet(RATING_SLOT, None), *redispatch(tracker)]
+        return _told_reopened(dispatcher, reopened)

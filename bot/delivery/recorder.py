@@ -8,6 +8,8 @@ from urllib.parse import quote
 import aiohttp
 
 HANDOFF_SLOT = "handoff"
+# The ticket whose rating the worker was asked for (nlu.reopen_policy reads it).
+RATING_SLOT = "rating_ticket"
 
 
 class RecordingError(Exception):
@@ -33,6 +35,9 @@ class TrackerRecorder:
         ]
         if payload.get("end_handoff"):
             events.append({"event": "slot", "name": HANDOFF_SLOT, "value": False})
+        if payload.get("kind") == "rating_request":
+            number = (payload.get("vars") or {}).get("number")
+            events.append({"event": "slot", "name": RATING_SLOT, "value": number})
         url = f"{self._rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
         params = {"include_events": "NONE", **({"token": self._token} if self._token else {})}
         try:

@@ -18,6 +18,7 @@ from actions.tickets import (
     ActionCreateTicket,
     ActionForwardToStaff,
     ActionLeaveHandoff,
+    ActionReopenTicket,
     ActionStartTicket,
     ActionStoreRating,
     ValidateTicketForm,
@@ -519,7 +520,7 @@ async def test_a_rating_closes_the_resolved_ticket(
 
     events = await ActionStoreRating().run(dispatcher, tracker(text, "rate", entities), domain)
 
-    assert events == [SlotSet("rating", None)]
+    assert events == [SlotSet("rating", None), SlotSet("rating_ticket", None)]
     assert responses(dispatcher.messages) == ["utter_rating_thanks"]
     assert (ticket(core, number)["state"], ticket(core, number)["rating"]) == ("closed", stored)
 
@@ -531,18 +532,17 @@ async def test_a_rating_without_a_resolved_ticket_says_there_is_none(
 
     events = await ActionStoreRating().run(dispatcher, tracker("/rate", "rate", [("rating", 5)]), domain)
 
-    assert events == [SlotSet("rating", None)]
+    assert events == [SlotSet("rating", None), SlotSet("rating_ticket", None)]
     assert responses(dispatcher.messages) == ["utter_rating_unknown"]
     assert ticket(core, number)["rating"] is None
 
 
 @pytest.mark.parametrize(
     ("entities", "text"),
-    [([("rating", 7)], "/rate"), ([("rating", 99999999999999999999)], "/rate"), ([], "好"), ([], "给你们打10分"),
-     ([], "单号CZ-20261126-0001")],
-    ids=["7", "huge", "no rating", "10 points", "digits of a ticket number"],
+    [([("rating", 7)], "/rate"), ([("rating", 99999999999999999999)], "/rate")],
+    ids=["7", "huge"],
 )  # fmt: skip
-async def test_what_is_not_a_rating_of_1_to_5_stores_nothing(
+async def test_a_button_payload_out_of_range_stores_nothing(
     core: Services, dispatcher: CollectingDispatcher, domain: dict, entities: List[tuple], text: str
 ) -> None:
     number = open_ticket(core)
@@ -553,3 +553,68 @@ async def test_what_is_not_a_rating_of_1_to_5_stores_nothing(
     assert events == []
     assert responses(dispatcher.messages) == ["utter_rating_unknown"]
     assert (ticket(core, number)["state"], ticket(core, number)["rating"]) == ("resolved", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["好", "给你们打10分", "单号CZ-20261126-0001", "我等了3天了", "一般多久到账", "押金什么时候到账"],
+)
+async def test_a_message_taken_for_a_rating_that_is_none_reopens_the_ticket(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict, text: str
+) -> None:
+    number = open_ticket(core)
+    resolve(core, number)
+
+    events = await ActionStoreRating().run(dispatcher, tracker(text, "rate"), domain)
+
+    assert events == [SlotSet("ticket_number", number), SlotSet("handoff", True), SlotSet("rating_ticket", None)]
+    assert responses(dispatcher.messages) == ["utter_ticket_reopened"]
+    found = ticket(core, number)
+    assert (found["state"], found["rating"], found["handoff"]) == ("new", None, True)
+    assert found["messages"][-1] == text
+
+
+# --- action_reopen_ticket ---------------------------------------------------------------
+
+
+async def test_a_question_after_resolve_reopens_the_ticket_and_staff_own_the_conversation(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict
+) -> None:
+    number = open_ticket(core)
+    resolve(core, number)
+
+    events = await ActionReopenTicket().run(dispatcher, tracker("押金什么时候到账", "legal_wage_arrears"), domain)
+
+    assert events == [SlotSet("ticket_number", number), SlotSet("handoff", True), SlotSet("rating_ticket", None)]
+    [message] = dispatcher.messages
+    assert (message["response"], message["number"]) == ("utter_ticket_reopened", number)
+    found = ticket(core, number)
+    assert (found["state"], found["handoff"], found["messages"][-1]) == ("new", True, "押金什么时候到账")
+
+
+async def test_a_reopened_report_tells_the_rider_without_a_hand_over(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict
+) -> None:
+    number = open_ticket(core, intent="report_issue", handoff=False)
+    resolve(core, number)
+
+    events = await ActionReopenTicket().run(dispatcher, tracker("路灯还是不亮", "report_issue"), domain)
+
+    assert SlotSet("handoff", False) in events
+    assert responses(dispatcher.messages) == ["utter_ticket_reopened_report"]
+    assert ticket(core, number)["state"] == "new"
+
+
+async def test_with_no_ticket_awaiting_a_rating_the_message_gets_its_own_answer(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict
+) -> None:
+    number = open_ticket(core)
+    resolve(core, number)
+    core.transaction(lambda s: tickets.rate(s, ME, 5, core.clock.utc()))
+
+    events = await ActionReopenTicket().run(dispatcher, tracker("押金什么时候到账", "legal_wage_arrears"), domain)
+
+    assert dispatcher.messages == []
+    assert events[0] == SlotSet("rating_ticket", None) and events[1] == ActionExecuted("action_listen")
+    assert (events[2]["text"], events[2]["metadata"][REDISPATCHED]) == ("押金什么时候到账", True)
+    assert ticket(core, number)["state"] == "closed"
