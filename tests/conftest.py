@@ -7,6 +7,7 @@ created for the session; nothing here imports Rasa.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -63,9 +64,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fakes: running.Fakes) -> Ite
     yield from running.start_stack(tmp_path_factory, fakes)
 
 
+@pytest.fixture(scope="session")
+def sqlite_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated and loaded with the initial content once per session:
+    each test gets a copy (migrating and loading again cost most of a unit test's time)."""
+    folder = tmp_path_factory.mktemp("sqlite-content")
+    path = folder / "nuanxin.db"
+    make_services(f"sqlite:///{path}", folder).close()  # closing checkpoints the WAL into the file
+    return path
+
+
+def copied_services(content: Path, var_dir: Path, name: str = "nuanxin.db") -> Services:
+    """Services on a fresh copy of the `sqlite_content` database, with the fixed clock."""
+    path = var_dir / name
+    shutil.copyfile(content, path)
+    return replace(Services.from_settings(settings_for(f"sqlite:///{path}", var_dir)), clock=fixed_clock())
+
+
 @pytest.fixture
-def sqlite_services(tmp_path: Path) -> Iterator[Services]:
-    services = make_services(f"sqlite:///{tmp_path / 'nuanxin.db'}", tmp_path)
+def sqlite_services(tmp_path: Path, sqlite_content: Path) -> Iterator[Services]:
+    services = copied_services(sqlite_content, tmp_path)
     yield services
     services.close()
 

@@ -13,14 +13,14 @@ from bot.web.app import create_app
 from core import staff, tickets
 from core.services import Services
 from core.workers import WorkerRef
-from tests.conftest import FIXED_TODAY, FIXED_UTC, make_services
+from tests.conftest import FIXED_TODAY, FIXED_UTC, copied_services
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def web_services(tmp_path: Path) -> Services:
-    services = make_services(f"sqlite:///{tmp_path / 'web.db'}", tmp_path)
+def web_services(tmp_path: Path, sqlite_content: Path) -> Services:
+    services = copied_services(sqlite_content, tmp_path, "web.db")
     services.transaction(lambda s: staff.create_user(s, "admin", PASSWORD, "admin", None, "管理员"))
     services.transaction(lambda s: staff.create_user(s, "lz", PASSWORD, "staff", "潞州区", "潞州小李"))
     services.transaction(lambda s: staff.create_user(s, "tl", PASSWORD, "staff", "屯留区", "屯留小王"))
