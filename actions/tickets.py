@@ -28,6 +28,7 @@ from actions.runtime import (
 )
 from core import deadlines, gazetteer, tickets, topics
 from core.tickets import ESCALATED_LOOKUPS, TICKET_INTENTS
+from core.workers import WorkerRef
 
 # A first message at least this long already says what the matter is.
 SELF_DESCRIBING_CHARS = 10
@@ -358,9 +359,15 @@ class ActionStoreRating(Action):
         if rating is None or not 1 <= rating <= 5:
             dispatcher.utter_message(response="utter_rating_unknown")
             return []
-        ticket = await in_thread(lambda s: tickets.rate(s, worker, rating, now))
-        dispatcher.utter_message(response="utter_rating_thanks" if ticket else "utter_rating_unknown")
-        return [SlotSet("rating", None), SlotSet(RATING_SLOT, None)]
+        return await _store_rating(dispatcher, worker, rating, now)
+
+
+async def _store_rating(
+    dispatcher: CollectingDispatcher, worker: WorkerRef, rating: int, now: datetime
+) -> List[EventType]:
+    ticket = await in_thread(lambda s: tickets.rate(s, worker, rating, now))
+    dispatcher.utter_message(response="utter_rating_thanks" if ticket else "utter_rating_unknown")
+    return [SlotSet("rating", None), SlotSet(RATING_SLOT, None)]
 
 
 async def _reopen(tracker: Tracker) -> Optional[Dict[str, Any]]:
@@ -393,7 +400,8 @@ class ActionReopenTicket(Action):
     """The worker wrote after 办结 instead of rating: the message goes to that ticket, which reopens.
 
     Predicted by `nlu.reopen_policy.ReopenPolicy` while the `rating_ticket`
-    slot names a ticket. The worker is told the ticket's number; for a request to a
+    slot names a ticket. A whole-message rating the classifier missed (「5分」
+    read as `inform`) is stored as the rating instead. The worker is told the ticket's number; for a request to a
     person staff own the conversation again. When no ticket awaits a rating any
     more (rated meanwhile, or resolved over `REOPEN_WINDOW` ago) the message
     is handed back to the policies to get its own answer.
@@ -403,6 +411,9 @@ class ActionReopenTicket(Action):
         return "action_reopen_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        rating = parse_rating(latest_text(tracker))
+        if rating is not None:  # 「5分」 the classifier did not take for a rating is one all the same
+            return await _store_rating(dispatcher, worker_of(tracker), rating, services().clock.utc())
         reopened = await _reopen(tracker)
         if reopened is None:
             return [SlotSet(RATING_SLOT, None), *redispatch(tracker)]

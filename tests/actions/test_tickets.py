@@ -592,6 +592,21 @@ async def test_a_question_after_resolve_reopens_the_ticket_and_staff_own_the_con
     assert (found["state"], found["handoff"], found["messages"][-1]) == ("new", True, "押金什么时候到账")
 
 
+@pytest.mark.parametrize(("text", "stored"), [("5分", 5), ("5", 5), ("不满意", 2)])
+async def test_a_rating_the_classifier_missed_is_stored_not_sent_to_the_ticket(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict, text: str, stored: int
+) -> None:
+    number = open_ticket(core)
+    resolve(core, number)
+
+    events = await ActionReopenTicket().run(dispatcher, tracker(text, "inform"), domain)
+
+    assert events == [SlotSet("rating", None), SlotSet("rating_ticket", None)]
+    assert responses(dispatcher.messages) == ["utter_rating_thanks"]
+    found = ticket(core, number)
+    assert (found["state"], found["rating"], found["messages"][-1]) == ("closed", stored, "想找工作人员")
+
+
 async def test_a_reopened_report_tells_the_rider_without_a_hand_over(
     core: Services, dispatcher: CollectingDispatcher, domain: dict
 ) -> None:
