@@ -43,6 +43,8 @@ class QueueRow:
     sender: str
     handoff: bool
     follow_up: bool
+    # How often the worker reopened it by writing after 办结.
+    reopened: int
 
 
 @dataclass(frozen=True)
@@ -124,4 +126,5 @@ def _row(ticket: Ticket, now: datetime) -> QueueRow:
         sender=privacy.mask_sender(ticket.sender_id),
         handoff=ticket.handoff_active,
         follow_up=tickets.needs_follow_up(ticket),
+        reopened=ticket.reopened_count,
     )

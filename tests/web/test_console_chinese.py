@@ -202,3 +202,17 @@ async def test_the_daily_charts_axis_labels_lie_inside_the_chart(client, web_ser
         span = len(text) * glyph
         start = float(x) - (span / 2 if anchor == "middle" else span)
         assert left <= start and start + span <= left + width, (text, start, left, left + width)
+
+
+async def test_a_ticket_the_rider_reopened_after_resolve_is_marked_in_the_queue(client, web_services) -> None:
+    ticket = new_ticket(web_services, "zh-reopen", "押金不退")
+    csrf = await login(client, "lz")
+    await client.post(f"/console/tickets/{ticket.id}/resolve", data={"csrf": csrf})
+    rules = tickets.deadline_rules.parse()
+    web_services.transaction(
+        lambda s: tickets.reopen_with_message(s, WorkerRef("rest", "zh-reopen"), "押金什么时候到账", FIXED_UTC, rules)
+    )
+    queue = visible(await (await client.get("/console/")).text())
+    assert "待受理 ·\n骑手来信重开\n· 人工对话中" in queue
+    page = visible(await (await client.get(f"/console/tickets/{ticket.id}")).text())
+    assert "押金什么时候到账" in page and "骑手 · 骑手来信，重新打开 已办结→待受理" in page
