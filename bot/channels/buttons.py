@@ -8,7 +8,7 @@ the channel can open.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 Button = Dict[str, Any]
 WEB_SCHEMES = ("https://", "http://")
@@ -30,17 +30,25 @@ def is_digit_choice(text: str) -> bool:
     return len(digit) == 1 and digit.isdigit() and digit != "0"
 
 
+def numbered(buttons: Optional[Sequence[Button]]) -> List[Tuple[str, str, str]]:
+    """The choices as (number, label, payload), as a channel without buttons lists them.
+
+    Choices whose titles already start with their own distinct digits (`5 很满意` … `1 很不满意`)
+    keep them, so the number shown is the number meant; others are numbered 1, 2, 3 in order.
+    """
+    options = choices(buttons)
+    heads = [str(b.get("title") or "").split(" ", 1) for b in options]
+    own = all(len(h) == 2 and is_digit_choice(h[0]) for h in heads) and len({h[0] for h in heads}) == len(heads)
+    if own and options:
+        return [(head[0], head[1], str(b["payload"])) for head, b in zip(heads, options, strict=True)]
+    return [(str(n), str(b.get("title") or ""), str(b["payload"])) for n, b in enumerate(options, 1)]
+
+
 def pick(buttons: Optional[Sequence[Button]], text: str) -> Optional[str]:
-    """The payload a lone digit picks: the choice whose title starts with it (`5 很满意`), else the n-th."""
+    """The payload of the choice a lone digit names, as `numbered` shows them."""
     if not is_digit_choice(text):
         return None
-    digit = text.strip()
-    options = choices(buttons)
-    titled = [b for b in options if str(b.get("title") or "").split(" ", 1)[0] == digit]
-    if titled:
-        return str(titled[0]["payload"])
-    index = int(digit)
-    return str(options[index - 1]["payload"]) if index <= len(options) else None
+    return next((payload for number, _, payload in numbered(buttons) if number == text.strip()), None)
 
 
 def last_buttons(events: Sequence[Any]) -> List[Button]:

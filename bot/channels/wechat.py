@@ -107,8 +107,8 @@ def render_text(message: Dict[str, Any]) -> str:
     """A message as WeChat text: choices become numbered lines, chosen by replying the number;
     web links become `<a href>` (WeChat shows them as tappable words, and detects phone numbers itself)."""
     lines = [message.get("text") or ""]
-    for number, button in enumerate(buttons.choices(message.get("buttons")), 1):
-        lines.append(f"【{number}】{button.get('title')}")
+    for number, label, _ in buttons.numbered(message.get("buttons")):
+        lines.append(f"【{number}】{label}")
     for link in buttons.links(message.get("buttons")):
         lines.append(f'<a href="{html.escape(str(link["url"]))}">{html.escape(str(link.get("title") or ""))}</a>')
     return "\n".join(line for line in lines if line)

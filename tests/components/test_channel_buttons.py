@@ -1,8 +1,10 @@
 """Buttons on every channel: a digit picks a choice, links become what the channel can open."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 
 from bot.channels import buttons
 from bot.channels.wechat import render_text
@@ -19,6 +21,23 @@ MIXED = [
 def test_a_digit_picks_the_choice_titled_with_it_before_the_nth() -> None:
     assert buttons.pick(RATING, "5") == '/rate{"rating": 5}'
     assert buttons.pick(RATING, " 1 ") == '/rate{"rating": 1}'
+
+
+def test_wechat_lists_rating_choices_under_their_own_digits_so_the_number_shown_is_the_number_meant() -> None:
+    """Numbered in order, 【1】 would have read 「5 很满意」 while typing 1 rated 1."""
+    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    rating = domain["responses"]["utter_ask_rating"][0]["buttons"]
+    lines = render_text({"text": "请打个分", "buttons": rating}).splitlines()
+    assert lines[1:] == ["【5】很满意", "【4】满意", "【3】一般", "【2】不满意", "【1】很不满意"]
+    for number in "12345":
+        assert buttons.pick(rating, number) == rating[5 - int(number)]["payload"]
+        assert f'"rating": {number}' in rating[5 - int(number)]["payload"]
+
+
+def test_titles_that_merely_start_with_a_number_are_numbered_in_order() -> None:
+    options = [{"title": "3 岁", "payload": "/a"}, {"title": "3 岁以上", "payload": "/b"}]
+    assert buttons.numbered(options) == [("1", "3 岁", "/a"), ("2", "3 岁以上", "/b")]
+    assert buttons.pick(options, "2") == "/b" and buttons.pick(options, "3") is None
 
 
 def test_a_digit_counts_only_choices_and_never_past_them() -> None:
