@@ -20,7 +20,7 @@ def test_bad_configuration_is_refused(text: str) -> None:
 
 
 def test_spaces_around_names_spans_and_commas_are_allowed() -> None:
-    rules = deadlines.parse(" urgent = 1h / 12h , ordinary=2d/ 10d,, complex= 3d/30d ")
+    rules = deadlines.parse(" urgent = 1h / 12h , ordinary=2d/ 10d, ,complex= 3d/30d ")
     assert rules == {
         "urgent": (timedelta(hours=1), timedelta(hours=12)),
         "ordinary": (timedelta(days=2), timedelta(days=10)),
