@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Pattern, Tuple
+from typing import Callable, List, Optional, Pattern, Set, Tuple
 
 _FULL_WIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
 _CHINESE_DIGITS = {
@@ -213,6 +213,22 @@ def mask_text(text: Optional[str]) -> str:
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
     return text
+
+
+def phone_tails(text: Optional[str]) -> Set[str]:
+    """The last four digits of every mobile and landline number in `text`, read as masking reads them.
+
+    Staff search by these (the masked text shows them too), never by the number itself.
+    """
+    if not text:
+        return set()
+    view = digit_view(text)
+    tails = set()
+    for pattern, group in ((_MOBILE, 2), (_LANDLINE, 3)):
+        for match in pattern.finditer(view):
+            digits = "".join(c for c in match.group(group) if c.isdigit())
+            tails.add(digits[-4:])
+    return tails
 
 
 def mask_sender(sender_id: str) -> str:

@@ -1,19 +1,43 @@
-"""The staff queue: tickets in scope, filtered and paged in SQL, by their next deadline, masked."""
+"""The staff queue: tickets in scope, filtered, searched and paged in SQL, by their next deadline, masked.
+
+A search (`Filters.q`) is split at spaces into terms that must all match:
+- a ticket number (CZ-20261126-0001, any case, dashes optional) finds that ticket;
+- four digits are the last four of a phone number the worker wrote (`TicketPhone`),
+  compared without reading the text, so results stay masked;
+- other digits (and dashes) are part of a ticket number: 20261126 finds that day's;
+- anything else is a substring of the description or of a rider's or staff member's
+  message: on PostgreSQL a LIKE over GIN trigram indexes (pg_trgm), on SQLite an
+  FTS5 trigram table (migration 0012). Trigrams need three characters: a one- or
+  two-character term is a LIKE over the tickets the other filters leave.
+  A term of digits alone is never searched as text, so the masked middle of a phone
+  number cannot be probed by searching for it.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, or_, select, union
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, column, table
 
 from core import privacy, tickets
-from core.models import StaffUser, Ticket
+from core.models import StaffUser, Ticket, TicketMessage, TicketPhone
 
 PAGE_SIZE = 50
 OPEN_RANK = 0
+# The messages whose text a search reads: the rider's and staff replies (not notes or the bot's transcript).
+SEARCHED_AUTHORS = ("worker", "staff")
+TRIGRAM = 3
+MAX_TERMS = 5
+_NUMBER = re.compile(r"CZ-?(\d{8})-?(\d{4,6})", re.IGNORECASE)
+_PHONE_TAIL = re.compile(r"\d{4}")
+_NUMBER_PART = re.compile(r"[\d-]+")
+# SQLite's FTS5 trigram table of every searched text (migration 0012 keeps it by triggers).
+_TICKET_TEXT = table("ticket_text", column("ticket_id"), column("body"))
 
 
 @dataclass(frozen=True)
@@ -24,6 +48,13 @@ class Filters:
     overdue_only: bool = False
     # Closed tickets rated 1 or 2 that wait for a follow-up call (回访).
     follow_up_only: bool = False
+    # Ticket number, phone tail or text; see the module's docstring.
+    q: str = ""
+    # Created at or after / before (UTC), for a range of days.
+    created_from: Optional[datetime] = None
+    created_before: Optional[datetime] = None
+    # Claimed by this staff member (claiming is the only ownership so far).
+    claimed_by: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -105,10 +136,56 @@ def page(
         query = query.where(Ticket.queue_rank == OPEN_RANK, Ticket.next_deadline < now)
     if filters.follow_up_only:
         query = _follow_up_due(query)
+    if filters.created_from is not None:
+        query = query.where(Ticket.created_at >= filters.created_from)
+    if filters.created_before is not None:
+        query = query.where(Ticket.created_at < filters.created_before)
+    if filters.claimed_by is not None:
+        query = query.where(Ticket.claimed_by == filters.claimed_by)
+    dialect = session.get_bind().dialect.name
+    for term in search_terms(filters.q):
+        query = query.where(_matches(term, dialect))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     number = max(1, number)
     ordered = query.order_by(Ticket.queue_rank, Ticket.next_deadline, Ticket.id).limit(size).offset((number - 1) * size)
     return Page([_row(t, now) for t in session.scalars(ordered)], total, number, size)
+
+
+def search_terms(q: str) -> List[str]:
+    """The terms of a search box's text, at most `MAX_TERMS`."""
+    return q.split()[:MAX_TERMS]
+
+
+def _matches(term: str, dialect: str) -> ColumnElement:
+    term = privacy.digit_view(term)  # full-width digits as ASCII
+    number = _NUMBER.fullmatch(term)
+    if number:
+        return Ticket.number == f"{tickets.NUMBER_PREFIX}-{number.group(1)}-{number.group(2)}"
+    if _PHONE_TAIL.fullmatch(term):
+        return Ticket.id.in_(select(TicketPhone.ticket_id).where(TicketPhone.last4 == term))
+    if _NUMBER_PART.fullmatch(term):
+        return Ticket.number.like(f"%{term}%")
+    return _text_matches(term, dialect)
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_matches(term: str, dialect: str) -> ColumnElement:
+    """The description or a searched message holds `term` (any case)."""
+    pattern = _like(term)
+    messages = select(TicketMessage.ticket_id).where(
+        TicketMessage.author.in_(SEARCHED_AUTHORS), TicketMessage.text.ilike(pattern, escape="\\")
+    )
+    if dialect == "postgresql":
+        described = select(Ticket.id).where(Ticket.description.ilike(pattern, escape="\\"))
+        return Ticket.id.in_(union(described, messages))
+    if len(term) >= TRIGRAM:
+        phrase = '"' + term.replace('"', '""') + '"'
+        return Ticket.id.in_(select(_TICKET_TEXT.c.ticket_id).where(literal_column("ticket_text").op("MATCH")(phrase)))
+    return or_(Ticket.description.ilike(pattern, escape="\\"), Ticket.id.in_(messages))
 
 
 def _row(ticket: Ticket, now: datetime) -> QueueRow:

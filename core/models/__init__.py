@@ -17,6 +17,7 @@ from core.models.tickets import (
     Ticket,
     TicketCounter,
     TicketMessage,
+    TicketPhone,
 )
 from core.models.workers import WorkerProfile
 
@@ -44,6 +45,7 @@ __all__ = [
     "Ticket",
     "TicketCounter",
     "TicketMessage",
+    "TicketPhone",
     "Topic",
     "WorkerProfile",
     "utcnow",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import (
     Boolean,
@@ -17,8 +17,11 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    insert,
+    select,
 )
 
+from core import privacy
 from core.models.base import Base, utcnow
 
 
@@ -90,6 +93,44 @@ class TicketMessage(Base):
     text = Column(Text, nullable=False, default="")
     attachment_id = Column(ForeignKey("attachments.id"), nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class TicketPhone(Base):
+    """The last four digits of a phone number the worker wrote in a ticket, for staff search.
+
+    Written with the description and each worker message (`_phone_tails`); a search
+    compares these, so the number itself is never read to find a ticket.
+    """
+
+    __tablename__ = "ticket_phones"
+
+    last4 = Column(String(4), primary_key=True)
+    ticket_id = Column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+
+
+# Authors whose messages may carry the worker's own phone number (not staff: their hotlines).
+PHONE_AUTHORS = ("worker", "transcript")
+
+
+def _store_phone_tails(connection: Any, ticket_id: int, text: Optional[str]) -> None:
+    tails = privacy.phone_tails(text)
+    if not tails:
+        return
+    known = set(connection.scalars(select(TicketPhone.last4).where(TicketPhone.ticket_id == ticket_id)))
+    rows = [{"last4": tail, "ticket_id": ticket_id} for tail in sorted(tails - known)]
+    if rows:
+        connection.execute(insert(TicketPhone), rows)
+
+
+@event.listens_for(Ticket, "after_insert")
+def _ticket_phone_tails(_mapper: Any, connection: Any, ticket: Ticket) -> None:
+    _store_phone_tails(connection, ticket.id, ticket.description)
+
+
+@event.listens_for(TicketMessage, "after_insert")
+def _message_phone_tails(_mapper: Any, connection: Any, message: TicketMessage) -> None:
+    if message.author in PHONE_AUTHORS:
+        _store_phone_tails(connection, message.ticket_id, message.text)
 
 
 class Attachment(Base):

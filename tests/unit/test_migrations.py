@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator, List, Set, Tuple
 
@@ -9,10 +10,11 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
-from core import geo
+from core import geo, ticket_queue
 from core.cli import alembic_config, migrate
 from core.content import loader
 from core.db import make_engine, make_session_factory
+from core.models import StaffUser
 from tests.conftest import FIXED_TODAY, pg_schema
 
 
@@ -58,3 +60,48 @@ def test_the_street_and_county_grids_are_computed_for_places_already_stored_and_
     assert all(county == geo.COUNTY_GRID.cell_of(lat, lon) for lat, lon, _, _, county in rows)
     assert all(cell == geo.TOWN_GRID.cell_of(lat, lon) for lat, lon, cell, _, _ in rows)
     assert min(street for _, _, _, street, _ in rows) > 2**31  # a 64-bit column holds the street keys
+
+
+def test_search_indexes_and_phone_tails_are_built_for_tickets_already_stored_and_removed_again(
+    empty_database: str,
+) -> None:
+    """0012: the phone tails and (SQLite) the FTS5 table are filled from stored tickets; down drops all."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0011")
+    engine = make_engine(empty_database)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO tickets (id, number, category, sla_class, district, channel, sender_id, state, "
+                "description, place_text, handoff_active, created_at, respond_by, resolve_by, reopened_count, "
+                "queue_rank, next_deadline) VALUES (1, 'CZ-20261130-0001', 'request_human', 'ordinary', '黎城县', "
+                "'rest', 'w1', 'new', '站点扣押金', '', false, :t, :t, :t, 0, 0, :t)"
+            ),
+            {"t": datetime(2026, 11, 30)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO ticket_messages (ticket_id, author, text, created_at) "
+                "VALUES (1, 'worker', '电话13912344321 电动车被扣', :t)"
+            ),
+            {"t": datetime(2026, 11, 30)},
+        )
+    command.upgrade(config, "0012")
+    admin = StaffUser(id=1, username="a", display_name="a", password_hash="x", role="admin")
+
+    def found(q: str) -> int:
+        filters = ticket_queue.Filters(q=q)
+        with make_session_factory(engine)() as session:
+            return ticket_queue.page(session, admin, filters, datetime(2026, 12, 1)).total
+
+    assert (found("4321"), found("电动车被扣"), found("扣押金"), found("1234")) == (1, 1, 1, 0)
+    command.downgrade(config, "0011")
+    with engine.connect() as connection:
+        inspector = inspect(connection)
+        assert not {"ticket_phones", "ticket_text"} & set(inspector.get_table_names())
+        assert {i["name"] for i in inspector.get_indexes("tickets")} & {"ix_tickets_description_trgm"} == set()
+        if engine.dialect.name == "sqlite":
+            assert connection.scalar(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")) == 0
+    command.upgrade(config, "head")
+    assert found("电动车被扣") == 1
+    engine.dispose()
