@@ -33,3 +33,8 @@ class Clock:
 
     def to_local(self, utc: datetime) -> datetime:
         return utc.replace(tzinfo=timezone.utc).astimezone(self.zone).replace(tzinfo=None)
+
+    def start_of_day(self, day: date) -> datetime:
+        """Naive UTC of the local midnight that begins `day`."""
+        midnight = datetime(day.year, day.month, day.day, tzinfo=self.zone)
+        return midnight.astimezone(timezone.utc).replace(tzinfo=None)

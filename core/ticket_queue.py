@@ -8,7 +8,8 @@ A search (`Filters.q`) is split at spaces into terms that must all match:
 - anything else is a substring of the description or of a rider's or staff member's
   message: on PostgreSQL a LIKE over GIN trigram indexes (pg_trgm), on SQLite an
   FTS5 trigram table (migration 0012). Trigrams need three characters: a one- or
-  two-character term is a LIKE over the tickets the other filters leave.
+  two-character term is looked for among the newest `SHORT_TERM_WINDOW` tickets
+  only (by id, so a range of the primary key), which the page says (`Page.bounded`).
   A term of digits alone is never searched as text, so the masked middle of a phone
   number cannot be probed by searching for it.
 """
@@ -32,6 +33,8 @@ OPEN_RANK = 0
 # The messages whose text a search reads: the rider's and staff replies (not notes or the bot's transcript).
 SEARCHED_AUTHORS = ("worker", "staff")
 TRIGRAM = 3
+# How many of the newest tickets a one- or two-character term is looked for in.
+SHORT_TERM_WINDOW = 5_000
 MAX_TERMS = 5
 _NUMBER = re.compile(r"CZ-?(\d{8})-?(\d{4,6})", re.IGNORECASE)
 _PHONE_TAIL = re.compile(r"\d{4}")
@@ -86,6 +89,8 @@ class Page:
     total: int
     number: int
     size: int
+    # A one- or two-character term was looked for among the newest SHORT_TERM_WINDOW tickets only.
+    bounded: bool = False
 
     @property
     def pages(self) -> int:
@@ -143,12 +148,18 @@ def page(
     if filters.claimed_by is not None:
         query = query.where(Ticket.claimed_by == filters.claimed_by)
     dialect = session.get_bind().dialect.name
-    for term in search_terms(filters.q):
-        query = query.where(_matches(term, dialect))
+    terms = search_terms(filters.q)
+    bounded = any(_short_text(term) for term in terms)
+    floor = 0
+    if bounded:
+        floor = (session.scalar(select(func.max(Ticket.id))) or 0) - SHORT_TERM_WINDOW
+        query = query.where(Ticket.id > floor)
+    for term in terms:
+        query = query.where(_matches(term, dialect, floor))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     number = max(1, number)
     ordered = query.order_by(Ticket.queue_rank, Ticket.next_deadline, Ticket.id).limit(size).offset((number - 1) * size)
-    return Page([_row(t, now) for t in session.scalars(ordered)], total, number, size)
+    return Page([_row(t, now) for t in session.scalars(ordered)], total, number, size, bounded)
 
 
 def search_terms(q: str) -> List[str]:
@@ -156,7 +167,7 @@ def search_terms(q: str) -> List[str]:
     return q.split()[:MAX_TERMS]
 
 
-def _matches(term: str, dialect: str) -> ColumnElement:
+def _matches(term: str, dialect: str, floor: int) -> ColumnElement:
     term = privacy.digit_view(term)  # full-width digits as ASCII
     number = _NUMBER.fullmatch(term)
     if number:
@@ -165,7 +176,11 @@ def _matches(term: str, dialect: str) -> ColumnElement:
         return Ticket.id.in_(select(TicketPhone.ticket_id).where(TicketPhone.last4 == term))
     if _NUMBER_PART.fullmatch(term):
         return Ticket.number.like(f"%{term}%")
-    return _text_matches(term, dialect)
+    return _text_matches(term, dialect, floor)
+
+
+def _short_text(term: str) -> bool:
+    return len(term) < TRIGRAM and not _NUMBER_PART.fullmatch(privacy.digit_view(term))
 
 
 def _like(term: str) -> str:
@@ -173,19 +188,30 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _text_matches(term: str, dialect: str) -> ColumnElement:
+def _text_matches(term: str, dialect: str, floor: int) -> ColumnElement:
     """The description or a searched message holds `term` (any case)."""
-    pattern = _like(term)
-    messages = select(TicketMessage.ticket_id).where(
-        TicketMessage.author.in_(SEARCHED_AUTHORS), TicketMessage.text.ilike(pattern, escape="\\")
-    )
+    if len(term) < TRIGRAM:
+        return _short_text_matches(term, dialect, floor)
+    searched = TicketMessage.author.in_(SEARCHED_AUTHORS)
     if dialect == "postgresql":
+        pattern = _like(term)
         described = select(Ticket.id).where(Ticket.description.ilike(pattern, escape="\\"))
+        messages = select(TicketMessage.ticket_id).where(searched, TicketMessage.text.ilike(pattern, escape="\\"))
         return Ticket.id.in_(union(described, messages))
-    if len(term) >= TRIGRAM:
-        phrase = '"' + term.replace('"', '""') + '"'
-        return Ticket.id.in_(select(_TICKET_TEXT.c.ticket_id).where(literal_column("ticket_text").op("MATCH")(phrase)))
-    return or_(Ticket.description.ilike(pattern, escape="\\"), Ticket.id.in_(messages))
+    phrase = '"' + term.replace('"', '""') + '"'
+    return Ticket.id.in_(select(_TICKET_TEXT.c.ticket_id).where(literal_column("ticket_text").op("MATCH")(phrase)))
+
+
+def _short_text_matches(term: str, dialect: str, floor: int) -> ColumnElement:
+    """No index helps: a plain scan of the texts of tickets above `floor` (the newest ones)."""
+    find = func.strpos if dialect == "postgresql" else func.instr
+    term = term.lower()
+    messages = select(TicketMessage.ticket_id).where(
+        TicketMessage.ticket_id > floor,
+        TicketMessage.author.in_(SEARCHED_AUTHORS),
+        find(func.lower(TicketMessage.text), term) > 0,
+    )
+    return or_(find(func.lower(Ticket.description), term) > 0, Ticket.id.in_(messages))
 
 
 def _row(ticket: Ticket, now: datetime) -> QueueRow:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
-from typing import Any, Callable, Dict, TypeVar
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Dict, Optional, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -15,25 +16,46 @@ from bot.console.middlewares import Refusal
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
-from core import outbox, staff, ticket_queue, ticket_views, tickets, topics
+from core import outbox, safe_text, staff, ticket_queue, ticket_views, tickets, topics
 from core.content.loader import district_names
 from core.models import Attachment, StaffUser, Ticket
 
+SEARCH_LIMIT = 100
 STATES = (tickets.NEW, tickets.CLAIMED, tickets.ANSWERED, tickets.RESOLVED, tickets.CLOSED)
+
+
+# What the queue's form sends, kept in the pager's links.
+QUEUE_PARAMETERS = ("q", "district", "category", "state", "overdue", "follow_up", "mine", "from", "to")
+
+
+def _day(value: str) -> Optional[date]:
+    """A day from a date field (2026-11-30); None for anything else or out of reach."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
 
 
 async def queue(request: web.Request) -> web.Response:
     user = current_user(request)
     query = request.query
+    clock = request.config_dict[SERVICES].clock
+    first, last = _day(query.get("from", "")), _day(query.get("to", ""))
     filters = ticket_queue.Filters(
         district=query.get("district") or None,
         category=query.get("category") or None,
         state=query.get("state") or None,
         overdue_only=query.get("overdue") == "1",
         follow_up_only=query.get("follow_up") == "1",
+        q=safe_text.clean(query.get("q", ""), SEARCH_LIMIT).strip(),
+        created_from=clock.start_of_day(first) if first else None,
+        created_before=clock.start_of_day(last + timedelta(days=1)) if last else None,
+        claimed_by=user.id if query.get("mine") == "1" else None,
     )
-    now = request.config_dict[SERVICES].clock.utc()
+    now = clock.utc()
     number = an_id(query.get("page") or "1") or 1
+    kept = urlencode([(key, query[key]) for key in QUEUE_PARAMETERS if query.get(key)])
 
     def load(session: Session) -> Dict[str, Any]:
         found = ticket_queue.page(session, user, filters, now, number)
@@ -47,7 +69,16 @@ async def queue(request: web.Request) -> web.Response:
         }
 
     context = await read_in_transaction(request, load)
-    context.update(filters=filters, districts=district_names(), states=STATES)
+    context.update(
+        filters=filters,
+        districts=district_names(),
+        states=STATES,
+        pager_base=f"?{kept}&" if kept else "?",
+        first_day=first.isoformat() if first else "",
+        last_day=last.isoformat() if last else "",
+        mine=filters.claimed_by is not None,
+        short_window=ticket_queue.SHORT_TERM_WINDOW,
+    )
     return aiohttp_jinja2.render_template("queue.html", request, context)
 
 
