@@ -36,7 +36,17 @@ STATES = ["closed"] * 70 + ["resolved"] * 10 + ["new"] * 8 + ["claimed"] * 6 + [
 KINDS = ["request_human", "report_issue", "make_suggestion", "legal_wage_arrears", "find_station", "childcare"]
 
 
-def fill(url: str, count: int, seed: int = 5) -> None:
+def default_description(n: int, _rng: random.Random) -> str:
+    return f"第{n}件 站点扣我押金不退 联系电话13812345678"
+
+
+def fill(
+    url: str, count: int, seed: int = 5, describe: Callable[[int, random.Random], str] = default_description
+) -> None:
+    """Migrate a fresh database at `url` and write `count` tickets and an admin into it.
+
+    `describe` writes the n-th ticket's description (bench/ticket_search.py varies it).
+    """
     migrate(url)
     rng = random.Random(seed)
     districts = loader.district_names()
@@ -50,7 +60,7 @@ def fill(url: str, count: int, seed: int = 5) -> None:
             {
                 "number": f"CZ-{created:%Y%m%d}-{n:06d}", "category": rng.choice(KINDS), "sla_class": "ordinary",
                 "district": rng.choice(districts), "channel": "rest", "sender_id": f"bench-{n}",
-                "state": state, "description": f"第{n}件 站点扣我押金不退 联系电话13812345678", "created_at": created,
+                "state": state, "description": describe(n, rng), "created_at": created,
                 "respond_by": respond_by, "resolve_by": resolve_by, "answered_at": answered,
                 "queue_rank": {"resolved": 1, "closed": 2}.get(state, 0),
                 "next_deadline": respond_by if answered is None else resolve_by,
