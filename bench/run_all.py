@@ -5,7 +5,7 @@
 The output is also written to bench/output/run_all.txt, from which
 bench/RESULTS.md is updated by hand with the date and machine. --quick skips
 the pipeline comparison (DIET's cross-validation takes the better part of an
-hour on 2 cores).
+hour on 2 cores) and the fuzzers and mutation testing (an hour each).
 """
 
 from __future__ import annotations
@@ -28,8 +28,16 @@ BENCHMARKS = [
     ("load.py", ["--concurrency", "20"]),
     ("long_conversation.py", []),
     ("scale_out.py", []),
+    ("ticket_queue.py", []),
+    ("ticket_search.py", []),
+    ("cross_validate.py", ["--folds", "5"]),
+    ("conversation_fuzz.py", ["--conversations", "10000"]),
+    ("entry_fuzz.py", ["--inputs", "10000"]),
+    ("kill_recovery.py", []),
+    ("mutation.py", []),
     ("compare_pipelines.py", ["--folds", "3"]),
 ]
+SLOW = {"compare_pipelines.py", "conversation_fuzz.py", "entry_fuzz.py", "mutation.py"}
 
 
 def main() -> int:
@@ -43,7 +51,7 @@ def main() -> int:
         print(header, file=log, flush=True)
         print(header, flush=True)
         for script, arguments in BENCHMARKS:
-            if args.quick and script == "compare_pipelines.py":
+            if args.quick and script in SLOW:
                 continue
             print(f"\n$ .venv/bin/python bench/{script} {' '.join(arguments)}", file=log, flush=True)
             print(f"\n== {script}", flush=True)
