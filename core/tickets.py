@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import deadlines as deadline_rules
@@ -104,11 +105,15 @@ def _move(session: Session, ticket: Ticket, to: str, actor: str, action: str, no
 
 
 def next_number(session: Session, day: date) -> str:
-    """CZ-20261126-0001: the day's counter, incremented under the transaction's lock."""
-    counter = session.scalars(select(TicketCounter).where(TicketCounter.day == day).with_for_update()).one_or_none()
-    if counter is None:
-        counter = TicketCounter(day=day, last=0)
-        session.add(counter)
+    """CZ-20261126-0001: the day's counter, incremented under the transaction's lock.
+
+    The day's row is inserted if missing (INSERT … ON CONFLICT DO NOTHING): the first two
+    tickets of a day, opened at once on PostgreSQL, each found no row to lock and both
+    inserted one, and one of them failed on the primary key.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(TicketCounter).values(day=day, last=0).on_conflict_do_nothing(index_elements=["day"]))
+    counter = session.scalars(select(TicketCounter).where(TicketCounter.day == day).with_for_update()).one()
     counter.last += 1
     session.flush()
     return f"{NUMBER_PREFIX}-{day:%Y%m%d}-{counter.last:04d}"
