@@ -144,3 +144,94 @@ def test_a_freed_place_goes_to_the_longest_waiting_not_the_latest(services: Serv
     with services.session_factory() as session:
         statuses = [session.get(Enrolment, w.enrolment.id).status for w in waiting]
     assert statuses == ["confirmed", "waitlisted", "waitlisted"]
+
+
+def test_an_unknown_programme_books_nothing(services: Services) -> None:
+    assert book(services, 10**9, applicant("nobody")).outcome == "unknown"
+
+
+def test_the_deadline_day_itself_is_still_open(services: Services) -> None:
+    programme_id = new_programme(services, capacity=5, signup_deadline=TODAY)
+    result = book(services, programme_id, applicant("last-day"))
+    assert result.outcome == "confirmed" and result.programme.id == programme_id
+    enrolment = result.enrolment
+    assert (enrolment.channel, enrolment.sender_id, enrolment.participant_name, enrolment.participant_age) == (
+        "rest", "last-day", "王小明", 8,
+    )  # fmt: skip
+    assert (enrolment.phone, enrolment.consent_at, enrolment.created_at, result.waitlist_position) == (
+        "13812345678", NOW, NOW, 0,
+    )  # fmt: skip
+
+
+def test_training_needs_no_consent(services: Services) -> None:
+    programme_id = new_programme(services, capacity=5, kind="training", age_min=None, age_max=None)
+    adult = enrolments.Applicant(WorkerRef("rest", "adult"), "张三", "13812345678")
+    assert book(services, programme_id, adult).outcome == "confirmed"
+
+
+def test_a_cancelled_sign_up_does_not_block_signing_up_again_nor_take_a_place(services: Services) -> None:
+    programme_id = new_programme(services, capacity=1)
+    first = book(services, programme_id, applicant("again", "小红"))
+    services.transaction(lambda s: enrolments.cancel(s, first.enrolment.id, WorkerRef("rest", "again"), NOW))
+    second = book(services, programme_id, applicant("again", "小红"))
+    assert second.outcome == "confirmed" and second.enrolment.id != first.enrolment.id
+    other_child = book(services, programme_id, applicant("again", "小明"))
+    assert other_child.outcome == "waitlisted" and other_child.waitlist_position == 1
+
+
+def test_a_duplicate_is_the_same_child_of_the_same_worker_only(services: Services) -> None:
+    programme_id = new_programme(services, capacity=5)
+    first = book(services, programme_id, applicant("twin", "小刚"))
+    same = book(services, programme_id, applicant("twin", "小刚"))
+    assert same.outcome == "duplicate" and same.enrolment.id == first.enrolment.id
+    assert book(
+        services, programme_id, enrolments.Applicant(WorkerRef("telegram", "twin"), "小刚", "1", 8, NOW)
+    ).outcome == ("confirmed")
+
+
+def test_a_workers_sign_ups_are_listed_newest_first_with_names_masked(services: Services) -> None:
+    camp = new_programme(services, capacity=5, title="夏令营A")
+    daycare = new_programme(services, capacity=5, kind="summer_daycare", title="托管B")
+    worker = WorkerRef("rest", "lister")
+    first = book(services, camp, applicant("lister", "王小明"))
+    second = book(services, daycare, applicant("lister", "李华"))
+    cancelled = book(services, daycare, applicant("lister", "赵六"))
+    services.transaction(lambda s: enrolments.cancel(s, cancelled.enrolment.id, worker, NOW))
+    book(services, camp, applicant("someone-else", "钱七"))
+    listed = services.read(lambda s: enrolments.listing(s, worker))
+    assert [(x.id, x.programme, x.name, x.status) for x in listed] == [
+        (second.enrolment.id, "托管B", "李*", "confirmed"),
+        (first.enrolment.id, "夏令营A", "王*明", "confirmed"),
+    ]
+    assert [e.id for e in services.read(lambda s: enrolments.of_worker(s, worker))] == [
+        second.enrolment.id, first.enrolment.id,
+    ]  # fmt: skip
+
+
+def test_cancelling_a_waiting_place_promotes_nobody_and_cancelling_twice_does_nothing(services: Services) -> None:
+    programme_id = new_programme(services, capacity=1)
+    book(services, programme_id, applicant("w-a", "甲"))
+    waiting = book(services, programme_id, applicant("w-b", "乙"))
+    behind = book(services, programme_id, applicant("w-c", "丙"))
+    worker = WorkerRef("rest", "w-b")
+    result = services.transaction(lambda s: enrolments.cancel(s, waiting.enrolment.id, worker, NOW))
+    assert result.promoted is None and result.programme.id == programme_id and result.cancelled.cancelled_at == NOW
+    assert services.read(lambda s: s.get(Enrolment, behind.enrolment.id).status) == "waitlisted"
+    assert services.transaction(lambda s: enrolments.cancel(s, waiting.enrolment.id, worker, NOW)) is None
+    assert services.transaction(lambda s: enrolments.cancel(s, 10**9, worker, NOW)) is None
+    wiped = services.read(lambda s: s.get(Enrolment, waiting.enrolment.id))
+    assert (wiped.participant_name, wiped.participant_age, wiped.phone, wiped.anonymised_at) == (None, None, None, NOW)
+
+
+def test_retention_ends_exactly_its_days_after_the_end_and_counts_each_once(services: Services) -> None:
+    end = date(2026, 10, 1)
+    programme_id = new_programme(services, capacity=5, start_date=date(2026, 9, 1), end_date=end,
+                                 signup_deadline=date(2027, 1, 1))  # fmt: skip
+    kept = book(services, programme_id, applicant("ret-x"))
+    days = (TODAY - end).days  # the programme ended exactly `days` ago: kept one more day
+    services.transaction(lambda s: enrolments.anonymise_finished(s, TODAY, days, NOW))
+    assert services.read(lambda s: s.get(Enrolment, kept.enrolment.id).participant_name) == "王小明"
+    erased = services.transaction(lambda s: enrolments.anonymise_finished(s, TODAY, days - 1, NOW))
+    assert erased >= 1
+    assert services.read(lambda s: s.get(Enrolment, kept.enrolment.id).participant_name) is None
+    assert services.transaction(lambda s: enrolments.anonymise_finished(s, TODAY, days - 1, NOW)) == 0
