@@ -10,9 +10,9 @@ and / or swapped, `not` removed, numbers ±1, True / False swapped, strings empt
 returned values replaced by None, statements removed, and wrappers dropped (sorted(x),
 x.strip(), query.with_for_update(…), .order_by(…), .desc(), .limit(…)).
 
-Nothing is mutated in the working tree: the repository is copied to a temporary
-directory (without .git, .venv, models and var) and each mutant is written there, one
-at a time, and run with this project's .venv. Each test of the mapped test files is
+Nothing is mutated in the working tree: the committed tree (HEAD; the files as they
+are with --working-tree) is copied to a temporary directory, each mutant is written
+there, one at a time, and run with this project's .venv. Each test of the mapped test files is
 first run once under a line tracer; a mutant then runs only the tests that execute
 its lines (all mapped tests for a module-level line), with `-x` and a timeout. On
 SQLite only, unless --both-databases; the PostgreSQL-only tests (the outbox claimers)
@@ -50,19 +50,20 @@ class Target:
     functions: Tuple[str, ...] = ()
 
 
-TARGETS = (
-    Target("core/tickets.py", ("tests/unit/test_tickets.py", "tests/unit/test_ticket_queue.py",
-                               "tests/web/test_console.py", "tests/integration/test_delivery.py")),
+TARGETS = (  # the small ones first
     Target("core/deadlines.py", ("tests/unit/test_deadlines.py", "tests/unit/test_tickets.py")),
+    Target("bot/channels/wechat.py", ("tests/components/test_wechat_signature.py",), ("signature_of",)),
+    Target("core/staff.py", ("tests/unit/test_staff_accounts.py", "tests/web/test_console.py",
+                             "tests/web/test_console_security.py"), ("csrf_matches",)),
+    Target("bot/console/auth.py", ("tests/web/test_console.py", "tests/web/test_console_security.py"),
+           ("session_middleware", "_close_uploads")),
     Target("core/enrolments.py", ("tests/unit/test_enrolments.py",)),
     Target("core/outbox.py", ("tests/unit/test_outbox.py", "tests/integration/test_delivery.py")),
     Target("core/privacy.py", ("tests/unit/test_privacy.py",)),
     Target("core/places.py", ("tests/unit/test_places.py", "tests/unit/test_nearby.py")),
-    Target("bot/channels/wechat.py", ("tests/components/test_wechat_signature.py",), ("signature_of",)),
-    Target("bot/console/auth.py", ("tests/web/test_console.py", "tests/web/test_console_security.py"),
-           ("session_middleware", "_close_uploads")),
-    Target("core/staff.py", ("tests/web/test_console.py", "tests/web/test_console_security.py",
-                             "tests/unit/test_staff_accounts.py"), ("csrf_matches",)),
+    Target("core/tickets.py", ("tests/unit/test_tickets.py", "tests/unit/test_ticket_rules.py",
+                               "tests/unit/test_ticket_follow_through.py", "tests/unit/test_ticket_queue.py",
+                               "tests/web/test_console.py", "tests/integration/test_delivery.py")),
 )  # fmt: skip
 
 PYTEST_FLAGS = ("-q", "-p", "no:cacheprovider", "-W", "ignore:No path_separator:DeprecationWarning")
@@ -287,7 +288,7 @@ TRACER = textwrap.dedent(
 
 
     def _global(frame, event, arg):
-        if frame.f_code.co_filename in _TARGETS:
+        if _TARGETS and frame.f_code.co_filename in _TARGETS:  # None while the interpreter shuts down
             _LINES.setdefault(f"{frame.f_code.co_filename}:{frame.f_lineno}", set()).add(_current[0])
             return _local
         return None
@@ -449,14 +450,19 @@ class Outcome:
     tests: int
 
 
-def _copy(destination: Path) -> Path:
+def _copy(destination: Path, working_tree: bool) -> Path:
+    """The committed tree (HEAD), or with --working-tree the files as they are now, without .git and .venv."""
     destination.mkdir(parents=True)
-    subprocess.run(
-        ["rsync", "-a", "--exclude", "/.git", "--exclude", "/.venv", "--exclude", "/models", "--exclude", "/var",
-         "--exclude", "__pycache__", "--exclude", ".pytest_cache", "--exclude", "/.rasa", "--exclude", ".ruff_cache",
-         "--exclude", ".mypy_cache", f"{ROOT}/", f"{destination}/"],
-        check=True,
-    )  # fmt: skip
+    if working_tree:
+        subprocess.run(
+            ["rsync", "-a", "--exclude", "/.git", "--exclude", "/.venv", "--exclude", "/models", "--exclude", "/var",
+             "--exclude", "__pycache__", "--exclude", ".pytest_cache", "--exclude", "/.rasa", "--exclude",
+             ".ruff_cache", "--exclude", ".mypy_cache", f"{ROOT}/", f"{destination}/"],
+            check=True,
+        )  # fmt: skip
+    else:
+        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
     (destination / ".venv").symlink_to(ROOT / ".venv")
     return destination
 
@@ -517,10 +523,11 @@ def main() -> None:
     parser.add_argument("--both-databases", action="store_true", help="run the [pg] variants too")
     parser.add_argument("--out", default=str(ROOT / "var" / "mutation.json"), help="survivors and figures (JSON)")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
+    parser.add_argument("--working-tree", action="store_true", help="mutate the files as they are, not HEAD's")
     args = parser.parse_args()
     targets = [t for t in TARGETS if args.only is None or t.path in args.only]
     scratch = Path(tempfile.mkdtemp(prefix="nuanxin-mutation-"))
-    copies = [_copy(scratch / f"copy{n}") for n in range(max(1, args.jobs))]
+    copies = [_copy(scratch / f"copy{n}", args.working_tree) for n in range(max(1, args.jobs))]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
            "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}  # fmt: skip
     servers = [ForkServer(copy, env) for copy in copies]
