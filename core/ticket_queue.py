@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import List, Optional
 
 from sqlalchemy import func, literal_column, or_, select, union
@@ -29,6 +29,8 @@ from core import privacy, tickets
 from core.models import StaffUser, Ticket, TicketMessage, TicketPhone
 
 PAGE_SIZE = 50
+# A ticket whose next deadline is this near is highlighted and counted in the header.
+DUE_SOON = timedelta(hours=1)
 OPEN_RANK = 0
 # The messages whose text a search reads: the rider's and staff replies (not notes or the bot's transcript).
 SEARCHED_AUTHORS = ("worker", "staff")
@@ -56,8 +58,14 @@ class Filters:
     # Created at or after / before (UTC), for a range of days.
     created_from: Optional[datetime] = None
     created_before: Optional[datetime] = None
-    # Claimed by this staff member (claiming is the only ownership so far).
+    # Claimed by or assigned to this staff member (「我的」).
     claimed_by: Optional[int] = None
+    # Open and nobody's yet (「未分派」).
+    unassigned: bool = False
+    # No district yet: the city's 待分派 queue.
+    awaiting_dispatch: bool = False
+    # Open, and the next deadline within `DUE_SOON` (not past).
+    due_soon_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,8 @@ class QueueRow:
     created_at: datetime
     deadline: datetime
     overdue: bool
+    # Open and the next deadline within `DUE_SOON`.
+    due_soon: bool
     summary: str
     channel: str
     sender: str
@@ -99,7 +109,7 @@ class Page:
 
 def in_scope(query, viewer: StaffUser):
     """Limit a ticket query to what the viewer may see."""
-    if viewer.role != "admin":
+    if not tickets.is_city_staff(viewer):
         query = query.where(Ticket.district == viewer.district)
     return query
 
@@ -116,6 +126,27 @@ def follow_ups_due(session: Session, viewer: StaffUser) -> int:
     """How many tickets in the viewer's scope wait for a 回访."""
     query = _follow_up_due(in_scope(select(func.count()).select_from(Ticket), viewer))
     return session.scalar(query) or 0
+
+
+def _due_soon(query, now: datetime):
+    soon = Ticket.next_deadline < now + DUE_SOON
+    return query.where(Ticket.queue_rank == OPEN_RANK, Ticket.next_deadline >= now, soon)
+
+
+@dataclass(frozen=True)
+class DeadlineCounts:
+    """The console header's reminder: due within `DUE_SOON` in the viewer's scope; overdue city-wide (city staff)."""
+
+    due_soon: int
+    overdue_in_city: Optional[int]
+
+
+def deadline_counts(session: Session, viewer: StaffUser, now: datetime) -> DeadlineCounts:
+    due = session.scalar(_due_soon(in_scope(select(func.count()).select_from(Ticket), viewer), now)) or 0
+    if not tickets.is_city_staff(viewer):
+        return DeadlineCounts(due, None)
+    overdue = select(func.count()).select_from(Ticket).where(Ticket.queue_rank == OPEN_RANK, Ticket.next_deadline < now)
+    return DeadlineCounts(due, session.scalar(overdue) or 0)
 
 
 def next_deadline(ticket: Ticket) -> datetime:
@@ -147,6 +178,12 @@ def page(
         query = query.where(Ticket.created_at < filters.created_before)
     if filters.claimed_by is not None:
         query = query.where(Ticket.claimed_by == filters.claimed_by)
+    if filters.unassigned:
+        query = query.where(Ticket.queue_rank == OPEN_RANK, Ticket.claimed_by.is_(None))
+    if filters.awaiting_dispatch:
+        query = query.where(Ticket.district.is_(None))
+    if filters.due_soon_only:
+        query = _due_soon(query, now)
     dialect = session.get_bind().dialect.name
     terms = search_terms(filters.q)
     bounded = any(_short_text(term) for term in terms)
@@ -224,6 +261,7 @@ def _row(ticket: Ticket, now: datetime) -> QueueRow:
         created_at=ticket.created_at,
         deadline=next_deadline(ticket),
         overdue=tickets.is_overdue(ticket, now),
+        due_soon=ticket.state in tickets.OPEN_STATES and now <= next_deadline(ticket) < now + DUE_SOON,
         summary=privacy.mask_text(ticket.description)[:80],
         channel=ticket.channel,
         sender=privacy.mask_sender(ticket.sender_id),

@@ -14,15 +14,18 @@ from typing import Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import canned_replies, privacy, tickets, topics
+from core import canned_replies, enrolments, privacy, tickets, topics
 from core.models import Attachment, AuditEvent, CannedReply, OutboxMessage, StaffUser, Ticket, TicketMessage
 from core.ticket_queue import in_scope
+from core.workers import WorkerRef
 
 FEED_BATCH = 50
 # One "viewed personal data" entry per staff member and ticket within this span, not one per reload.
 VIEW_AUDIT_SPAN = timedelta(hours=1)
 VIEWED = "viewed_personal_data"
 SUMMARY_CHARS = 80
+# How many of the rider's other tickets the ticket page lists.
+HISTORY_LIMIT = 20
 
 
 class NotFound(LookupError):
@@ -52,6 +55,25 @@ class TicketPage:
     attachments: List[int]
     # Rated 1 or 2 and not yet called back (回访).
     follow_up: bool
+    # Who has it (claimed or assigned), and whom it may be given to (its district's staff).
+    assignee: Optional[StaffUser]
+    assignees: List[StaffUser]
+    # The rider in view: their other tickets in the viewer's scope, and their sign-ups (names masked).
+    history: List[EarlierTicket]
+    signups: List[enrolments.Listed]
+
+
+@dataclass(frozen=True)
+class EarlierTicket:
+    """Another ticket of the same rider and its outcome: its text masked, as in the queue."""
+
+    id: int
+    number: str
+    category: str
+    state: str
+    rating: Optional[int]
+    created_at: datetime
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -97,7 +119,33 @@ def open_ticket(session: Session, ticket_id: Optional[int], viewer: StaffUser, n
         overdue=tickets.is_overdue(ticket, now),
         attachments=list(session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket.id))),
         follow_up=tickets.needs_follow_up(ticket),
+        assignee=session.get(StaffUser, ticket.claimed_by) if ticket.claimed_by is not None else None,
+        assignees=tickets.assignable(session, ticket),
+        history=rider_history(session, ticket, viewer),
+        signups=enrolments.listing(session, WorkerRef(ticket.channel, ticket.sender_id)),
     )
+
+
+def rider_history(session: Session, ticket: Ticket, viewer: StaffUser) -> List[EarlierTicket]:
+    """The rider's other tickets that the viewer may see, newest first: another district's never appear."""
+    query = (
+        in_scope(select(Ticket), viewer)
+        .where(Ticket.channel == ticket.channel, Ticket.sender_id == ticket.sender_id, Ticket.id != ticket.id)
+        .order_by(Ticket.id.desc())
+        .limit(HISTORY_LIMIT)
+    )
+    return [
+        EarlierTicket(
+            t.id,
+            t.number,
+            t.category,
+            t.state,
+            t.rating,
+            t.created_at,
+            privacy.mask_text(t.description)[:SUMMARY_CHARS],
+        )
+        for t in session.scalars(query)
+    ]
 
 
 def _record_view(session: Session, ticket: Ticket, actor: str, now: datetime) -> None:

@@ -51,7 +51,6 @@ REOPEN_WINDOW = timedelta(days=7)
 # What a photo sent without a caption stands for in the conversation.
 PHOTO_PLACEHOLDER = "[照片]"
 NUMBER_PREFIX = "CZ"
-UNKNOWN_DISTRICT = "潞州区"
 # A staff reply or note: a long answer with a procedure is a few thousand characters.
 STAFF_TEXT_LIMIT = 10_000
 # Kinds of request whose conversation staff do not take over (a report, a suggestion).
@@ -137,7 +136,7 @@ def open_ticket(
             number=next_number(session, local_today),
             category=request.intent,
             sla_class=sla,
-            district=request.district or UNKNOWN_DISTRICT,
+            district=request.district,  # None: the city's 待分派 queue, until dispatched
             channel=request.worker.channel,
             sender_id=request.worker.sender_id,
             state=NEW,
@@ -383,10 +382,51 @@ def queue_for_worker(
     return row
 
 
+def is_city_staff(staff: StaffUser) -> bool:
+    """Admins and staff without a district: they see every ticket and dispatch those without one."""
+    return staff.role == "admin" or not staff.district
+
+
 def check_scope(staff: StaffUser, ticket: Ticket) -> None:
-    """Staff act only on their district's tickets; admins on all."""
-    if staff.role != "admin" and staff.district and ticket.district != staff.district:
+    """Staff act only on their district's tickets (never on one awaiting dispatch); city staff on all."""
+    if not is_city_staff(staff) and ticket.district != staff.district:
         raise TicketError("outside_district")
+
+
+def assignable(session: Session, ticket: Ticket) -> List[StaffUser]:
+    """Who may be given the ticket: the active staff of its district (none while it awaits dispatch)."""
+    if ticket.district is None:
+        return []
+    query = select(StaffUser).where(StaffUser.district == ticket.district, StaffUser.active.is_(True))
+    return list(session.scalars(query.order_by(StaffUser.id)))
+
+
+def assign(session: Session, ticket: Ticket, staff: StaffUser, assignee: StaffUser, now: datetime) -> None:
+    """Give an open ticket to a member of its district, or take it oneself; a new ticket becomes claimed.
+
+    Audited as 'assigned' (nobody had it) or 'reassigned', with the names before and after.
+    """
+    check_scope(staff, ticket)
+    if ticket.state not in OPEN_STATES:
+        raise TicketError("invalid_transition", action="assigned", state=ticket.state)
+    if ticket.district is None:
+        raise TicketError("awaiting_dispatch")
+    if assignee.id != staff.id and assignee not in assignable(session, ticket):
+        raise TicketError("not_assignable")
+    if ticket.claimed_by == assignee.id:
+        raise TicketError("already_assigned")
+    previous = session.get(StaffUser, ticket.claimed_by) if ticket.claimed_by is not None else None
+    action = "reassigned" if previous is not None else "assigned"
+    names = f"{_name(previous)}→{_name(assignee)}"
+    _audit(session, staff_actor(staff), action, ticket, names, now)
+    if ticket.state == NEW:
+        ticket.state = CLAIMED
+    ticket.claimed_by = assignee.id
+
+
+def _name(member: Optional[StaffUser]) -> str:
+    """A member's name for an audit detail (spaces would split it there); empty for nobody."""
+    return "".join(member.display_name.split()) if member is not None else ""
 
 
 def claim(session: Session, ticket: Ticket, staff: StaffUser, now: datetime) -> None:
@@ -434,14 +474,16 @@ def note(session: Session, ticket: Ticket, staff: StaffUser, text: str, now: dat
 
 
 def transfer(session: Session, ticket: Ticket, staff: StaffUser, district: str, now: datetime) -> None:
+    """To another district; from the 待分派 queue (no district) this is dispatching it, city staff only."""
     check_scope(staff, ticket)
     if district == ticket.district:
         raise TicketError("same_district")
-    previous = ticket.district
+    previous = ticket.district or ""
+    action = "dispatched" if ticket.district is None else "transferred"
     if ticket.state != NEW:
-        _move(session, ticket, NEW, staff_actor(staff), "transferred", now, f"{previous}→{district}")
+        _move(session, ticket, NEW, staff_actor(staff), action, now, f"{previous}→{district}")
     else:
-        _audit(session, staff_actor(staff), "transferred", ticket, f"{previous}→{district}", now)
+        _audit(session, staff_actor(staff), action, ticket, f"{previous}→{district}", now)
     ticket.district = district
     ticket.claimed_by = None
 

@@ -11,7 +11,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot.console.auth import current_user
+from bot.console.auth import USER, current_user
 from bot.console.middlewares import Refusal
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
@@ -25,7 +25,20 @@ STATES = (tickets.NEW, tickets.CLAIMED, tickets.ANSWERED, tickets.RESOLVED, tick
 
 
 # What the queue's form sends, kept in the pager's links.
-QUEUE_PARAMETERS = ("q", "district", "category", "state", "overdue", "follow_up", "mine", "from", "to")
+QUEUE_PARAMETERS = (
+    "q",
+    "district",
+    "category",
+    "state",
+    "overdue",
+    "follow_up",
+    "mine",
+    "unassigned",
+    "dispatch",
+    "due_soon",
+    "from",
+    "to",
+)
 
 
 def _day(value: str) -> Optional[date]:
@@ -52,6 +65,9 @@ async def queue(request: web.Request) -> web.Response:
         created_from=clock.start_of_day(first) if first else None,
         created_before=clock.start_of_day(last + timedelta(days=1)) if last else None,
         claimed_by=user.id if query.get("mine") == "1" else None,
+        unassigned=query.get("unassigned") == "1",
+        awaiting_dispatch=query.get("dispatch") == "1",
+        due_soon_only=query.get("due_soon") == "1",
     )
     now = clock.utc()
     number = an_id(query.get("page") or "1") or 1
@@ -162,6 +178,30 @@ async def transfer(request: web.Request) -> web.StreamResponse:
     raise _back(request)
 
 
+async def assign(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    assignee_id = an_id(form.get("assignee"))
+
+    def give(session: Session, ticket: Ticket, user: StaffUser, now: datetime) -> None:
+        assignee = staff.member(session, assignee_id)
+        if assignee is None:
+            raise tickets.TicketError("not_assignable")
+        tickets.assign(session, ticket, user, assignee, now)
+
+    await _act_on_ticket(request, give)
+    raise _back(request)
+
+
+async def deadline_context(request: web.Request) -> Dict[str, Any]:
+    """The header's deadline reminder on every page of a signed-in member."""
+    user = request.get(USER)
+    if user is None:
+        return {}
+    now = request.config_dict[SERVICES].clock.utc()
+    counts = await read_in_transaction(request, lambda s: ticket_queue.deadline_counts(s, user, now))
+    return {"deadlines": counts}
+
+
 async def resolve(request: web.Request) -> web.StreamResponse:
     await _act_on_ticket(request, tickets.resolve)
     raise _back(request)
@@ -212,6 +252,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/tickets/{ticket_id:\\d+}/note", note)
     app.router.add_post("/tickets/{ticket_id:\\d+}/claim", claim)
     app.router.add_post("/tickets/{ticket_id:\\d+}/transfer", transfer)
+    app.router.add_post("/tickets/{ticket_id:\\d+}/assign", assign)
     app.router.add_post("/tickets/{ticket_id:\\d+}/resolve", resolve)
     app.router.add_post("/tickets/{ticket_id:\\d+}/follow-up", follow_up)
     app.router.add_post("/tickets/{ticket_id:\\d+}/retry", retry_delivery)

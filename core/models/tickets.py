@@ -34,7 +34,8 @@ class Ticket(Base):
     number = Column(String(20), nullable=False, unique=True)
     category = Column(String(40), nullable=False)
     sla_class = Column(String(10), nullable=False)
-    district = Column(String(20), nullable=False)
+    # None: the rider named no district; the ticket waits in the city's 待分派 queue.
+    district = Column(String(20), nullable=True)
     channel = Column(String(20), nullable=False)
     sender_id = Column(String(100), nullable=False)
     state = Column(String(10), nullable=False, default="new")

@@ -105,3 +105,27 @@ def test_search_indexes_and_phone_tails_are_built_for_tickets_already_stored_and
     command.upgrade(config, "head")
     assert found("电动车被扣") == 1
     engine.dispose()
+
+
+def test_a_ticket_may_wait_without_a_district_and_search_still_finds_new_tickets_after_the_rebuild(
+    empty_database: str,
+) -> None:
+    """0013: district becomes nullable; on SQLite the rebuilt table keeps its search triggers; down files 潞州区."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0013")
+    engine = make_engine(empty_database)
+    insert = text(
+        "INSERT INTO tickets (id, number, category, sla_class, district, channel, sender_id, state, "
+        "description, place_text, handoff_active, created_at, respond_by, resolve_by, reopened_count, "
+        "queue_rank, next_deadline) VALUES (:id, :number, 'request_human', 'ordinary', NULL, "
+        "'rest', 'w1', 'new', '路灯坏了好几天', '', false, :t, :t, :t, 0, 0, :t)"
+    )
+    with engine.begin() as connection:
+        connection.execute(insert, {"id": 1, "number": "CZ-20261130-0001", "t": datetime(2026, 11, 30)})
+    admin = StaffUser(id=1, username="a", display_name="a", password_hash="x", role="admin")
+    with make_session_factory(engine)() as session:
+        assert ticket_queue.page(session, admin, ticket_queue.Filters(q="路灯坏了"), datetime(2026, 12, 1)).total == 1
+    command.downgrade(config, "0012")
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT district FROM tickets WHERE id = 1")) == "潞州区"
+    engine.dispose()

@@ -115,11 +115,11 @@ def test_a_new_ticket_records_what_the_assistant_collected(services: Services) -
     assert audit(services, ticket) == [("worker", "created", "urgent report_issue")]
 
 
-def test_a_request_without_a_district_goes_to_the_city_centre_and_unknown_kinds_are_ordinary(
+def test_a_request_without_a_district_waits_for_dispatch_and_unknown_kinds_are_ordinary(
     services: Services,
 ) -> None:
     ticket = request(services, rider(), intent="no_such_intent", district=None)
-    assert ticket.district == "潞州区" and ticket.sla_class == "ordinary"
+    assert ticket.district is None and ticket.sla_class == "ordinary"
     assert (ticket.respond_by, ticket.resolve_by) == (NOW + timedelta(hours=24), NOW + timedelta(days=7))
     assert messages(services, ticket) == [("worker", "站点欠我工资", None)]  # no transcript given, none stored
 

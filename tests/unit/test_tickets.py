@@ -30,6 +30,7 @@ def staff(services: Services, username: str, district: str | None, role: str = "
 
 
 def open_request(services: Services, sender: str, intent: str = "request_human", when: datetime = NOW, **kw) -> Ticket:
+    kw.setdefault("district", "潞州区")  # a request without one waits for dispatch (test_ticket_assignment.py)
     request = tickets.NewRequest(WorkerRef("rest", sender), intent, kw.pop("description", "站点欠我工资"), **kw)
     return services.transaction(lambda s: tickets.open_ticket(s, request, when, when.date(), RULES))
 
