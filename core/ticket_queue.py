@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sqlalchemy import func, literal_column, or_, select, union
+from sqlalchemy import func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, column, table
 
@@ -37,6 +37,10 @@ SEARCHED_AUTHORS = ("worker", "staff")
 TRIGRAM = 3
 # How many of the newest tickets a one- or two-character term is looked for in.
 SHORT_TERM_WINDOW = 5_000
+# A search counts its tickets up to this many; beyond, the page says 「1,000 件以上」 and pages that far.
+COUNT_CAP = 1_000
+# A text term found in at most this many texts is a rare one: its tickets are looked up first.
+RARE_TEXTS = 2_000
 MAX_TERMS = 5
 _NUMBER = re.compile(r"CZ-?(\d{8})-?(\d{4,6})", re.IGNORECASE)
 _PHONE_TAIL = re.compile(r"\d{4}")
@@ -101,6 +105,8 @@ class Page:
     size: int
     # A one- or two-character term was looked for among the newest SHORT_TERM_WINDOW tickets only.
     bounded: bool = False
+    # A search found more than COUNT_CAP tickets; `total` is COUNT_CAP.
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -159,44 +165,72 @@ def page(
     """Open tickets first, each group by its next deadline; every ticket in scope, a page at a time.
 
     Overdue means open and past the next deadline (an unanswered ticket's answer
-    deadline always comes before its resolution's).
+    deadline always comes before its resolution's). A search counts its tickets
+    up to `COUNT_CAP` only (`Page.capped` beyond), and looks up the tickets of
+    its rarest term first when one has fewer than `RARE_TEXTS` texts; with only
+    common terms it walks the queue in order and stops at the page's last row.
     """
-    query = in_scope(select(Ticket), viewer)
-    if filters.district:
-        query = query.where(Ticket.district == filters.district)
-    if filters.category:
-        query = query.where(Ticket.category == filters.category)
-    if filters.state:
-        query = query.where(Ticket.state == filters.state)
-    if filters.overdue_only:
-        query = query.where(Ticket.queue_rank == OPEN_RANK, Ticket.next_deadline < now)
-    if filters.follow_up_only:
-        query = _follow_up_due(query)
-    if filters.created_from is not None:
-        query = query.where(Ticket.created_at >= filters.created_from)
-    if filters.created_before is not None:
-        query = query.where(Ticket.created_at < filters.created_before)
-    if filters.claimed_by is not None:
-        query = query.where(Ticket.claimed_by == filters.claimed_by)
-    if filters.unassigned:
-        query = query.where(Ticket.queue_rank == OPEN_RANK, Ticket.claimed_by.is_(None))
-    if filters.awaiting_dispatch:
-        query = query.where(Ticket.district.is_(None))
-    if filters.due_soon_only:
-        query = _due_soon(query, now)
+    conditions = _filtered(viewer, filters, now)
     dialect = session.get_bind().dialect.name
     terms = search_terms(filters.q)
     bounded = any(_short_text(term) for term in terms)
     floor = 0
     if bounded:
         floor = (session.scalar(select(func.max(Ticket.id))) or 0) - SHORT_TERM_WINDOW
-        query = query.where(Ticket.id > floor)
-    for term in terms:
-        query = query.where(_matches(term, dialect, floor))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        conditions.append(Ticket.id > floor)
+    conditions += [_matches(session, term, dialect, floor) for term in terms]
+    counted = select(Ticket.id).where(*conditions)
+    if terms:
+        counted = counted.limit(COUNT_CAP + 1)
+    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     number = max(1, number)
-    ordered = query.order_by(Ticket.queue_rank, Ticket.next_deadline, Ticket.id).limit(size).offset((number - 1) * size)
-    return Page([_row(t, now) for t in session.scalars(ordered)], total, number, size, bounded)
+    ordered = (
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.queue_rank, Ticket.next_deadline, Ticket.id)
+        .limit(size)
+        .offset((number - 1) * size)
+    )
+    rows = [_row(t, now) for t in session.scalars(ordered)]
+    return Page(rows, min(total, COUNT_CAP) if terms else total, number, size, bounded, capped=total > COUNT_CAP)
+
+
+def _filtered(viewer: StaffUser, filters: Filters, now: datetime) -> List[ColumnElement]:
+    """The conditions of the viewer's scope and of every filter but the search."""
+    conditions: List[ColumnElement] = []
+    if not tickets.is_city_staff(viewer):
+        conditions.append(Ticket.district == viewer.district)
+    if filters.district:
+        conditions.append(Ticket.district == filters.district)
+    if filters.category:
+        conditions.append(Ticket.category == filters.category)
+    if filters.state:
+        conditions.append(Ticket.state == filters.state)
+    if filters.overdue_only:
+        conditions += [Ticket.queue_rank == OPEN_RANK, Ticket.next_deadline < now]
+    if filters.follow_up_only:
+        conditions += [
+            Ticket.state == tickets.CLOSED,
+            Ticket.rating.in_(tickets.POOR_RATINGS),
+            Ticket.followed_up_at.is_(None),
+        ]
+    if filters.created_from is not None:
+        conditions.append(Ticket.created_at >= filters.created_from)
+    if filters.created_before is not None:
+        conditions.append(Ticket.created_at < filters.created_before)
+    if filters.claimed_by is not None:
+        conditions.append(Ticket.claimed_by == filters.claimed_by)
+    if filters.unassigned:
+        conditions += [Ticket.queue_rank == OPEN_RANK, Ticket.claimed_by.is_(None)]
+    if filters.awaiting_dispatch:
+        conditions.append(Ticket.district.is_(None))
+    if filters.due_soon_only:
+        conditions += [
+            Ticket.queue_rank == OPEN_RANK,
+            Ticket.next_deadline >= now,
+            Ticket.next_deadline < now + DUE_SOON,
+        ]
+    return conditions
 
 
 def search_terms(q: str) -> List[str]:
@@ -204,7 +238,7 @@ def search_terms(q: str) -> List[str]:
     return q.split()[:MAX_TERMS]
 
 
-def _matches(term: str, dialect: str, floor: int) -> ColumnElement:
+def _matches(session: Session, term: str, dialect: str, floor: int) -> ColumnElement:
     term = privacy.digit_view(term)  # full-width digits as ASCII
     number = _NUMBER.fullmatch(term)
     if number:
@@ -213,7 +247,25 @@ def _matches(term: str, dialect: str, floor: int) -> ColumnElement:
         return Ticket.id.in_(select(TicketPhone.ticket_id).where(TicketPhone.last4 == term))
     if _NUMBER_PART.fullmatch(term):
         return Ticket.number.like(f"%{term}%")
-    return _text_matches(term, dialect, floor)
+    if len(term) < TRIGRAM:
+        return Ticket.id.in_(_ids(session, _short_text_hits(term, dialect, floor)))
+    hits = _text_hits(term, dialect)
+    texts = list(session.scalars(hits.limit(RARE_TEXTS + 1)))  # one row a text: a ticket may come twice
+    if len(texts) <= RARE_TEXTS:  # every hit: the page reads these tickets by id
+        return Ticket.id.in_(sorted(set(texts)))
+    # Common: a check of each ticket along the queue order, which stops at the page's last row.
+    if dialect == "postgresql":
+        pattern = _like(term)
+        messages = select(TicketMessage.ticket_id).where(
+            TicketMessage.author.in_(SEARCHED_AUTHORS), TicketMessage.text.ilike(pattern, escape="\\")
+        )
+        return or_(Ticket.description.ilike(pattern, escape="\\"), Ticket.id.in_(messages))
+    # `id + 0` keeps SQLite from reading every hit by id and sorting them; it builds their set once instead.
+    return (Ticket.id + 0).in_(hits)
+
+
+def _ids(session: Session, hits) -> List[int]:
+    return sorted(set(session.scalars(hits)))
 
 
 def _short_text(term: str) -> bool:
@@ -225,30 +277,35 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _text_matches(term: str, dialect: str, floor: int) -> ColumnElement:
-    """The description or a searched message holds `term` (any case)."""
-    if len(term) < TRIGRAM:
-        return _short_text_matches(term, dialect, floor)
+def _text_hits(term: str, dialect: str):
+    """The ids of the tickets whose description or searched message holds `term` (any case), once per text."""
     searched = TicketMessage.author.in_(SEARCHED_AUTHORS)
     if dialect == "postgresql":
         pattern = _like(term)
         described = select(Ticket.id).where(Ticket.description.ilike(pattern, escape="\\"))
         messages = select(TicketMessage.ticket_id).where(searched, TicketMessage.text.ilike(pattern, escape="\\"))
-        return Ticket.id.in_(union(described, messages))
+        return union_all(described, messages)
+    # A description's row is -(its ticket's id), a message's its own id (migration 0012):
+    # the rowids alone answer, without reading the FTS table's stored columns.
     phrase = '"' + term.replace('"', '""') + '"'
-    return Ticket.id.in_(select(_TICKET_TEXT.c.ticket_id).where(literal_column("ticket_text").op("MATCH")(phrase)))
+    found = literal_column("ticket_text").op("MATCH")(phrase)
+    rowid = literal_column("ticket_text.rowid")
+    described = select(-rowid).select_from(_TICKET_TEXT).where(found, rowid < 0)
+    message_ids = select(rowid).select_from(_TICKET_TEXT).where(found, rowid > 0)
+    return union_all(described, select(TicketMessage.ticket_id).where(TicketMessage.id.in_(message_ids)))
 
 
-def _short_text_matches(term: str, dialect: str, floor: int) -> ColumnElement:
+def _short_text_hits(term: str, dialect: str, floor: int):
     """No index helps: a plain scan of the texts of tickets above `floor` (the newest ones)."""
     find = func.strpos if dialect == "postgresql" else func.instr
     term = term.lower()
+    described = select(Ticket.id).where(Ticket.id > floor, find(func.lower(Ticket.description), term) > 0)
     messages = select(TicketMessage.ticket_id).where(
         TicketMessage.ticket_id > floor,
         TicketMessage.author.in_(SEARCHED_AUTHORS),
         find(func.lower(TicketMessage.text), term) > 0,
     )
-    return or_(find(func.lower(Ticket.description), term) > 0, Ticket.id.in_(messages))
+    return union_all(described, messages)
 
 
 def _row(ticket: Ticket, now: datetime) -> QueueRow:

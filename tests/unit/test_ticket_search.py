@@ -213,3 +213,47 @@ def test_a_short_term_is_looked_for_among_the_newest_tickets_only_and_the_page_s
     full = search(services, admin, f"{word} 扣押金")
     assert full.total == 3 and not full.bounded
     assert number_of(services, oldest) in numbers(full)
+
+
+def test_a_search_counts_up_to_the_cap_and_pages_that_far_in_queue_order(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    word = marker()
+    for n in range(5):
+        open_one(services, f"{word} 押金不退 第{n}件", at=NOW + timedelta(minutes=n))
+    admin = staff_member(services, None, "admin")
+    whole = search(services, admin, word, 1, 2)
+    monkeypatch.setattr(ticket_queue, "COUNT_CAP", 3)
+    first, second = search(services, admin, word, 1, 2), search(services, admin, word, 2, 2)
+    assert (whole.total, whole.capped) == (5, False)
+    assert (first.total, first.capped, first.pages) == (3, True, 2)
+    assert [row.id for row in first.rows] == [row.id for row in whole.rows]
+    assert len(second.rows) == 2
+    monkeypatch.setattr(ticket_queue, "COUNT_CAP", 5)
+    assert (search(services, admin, word).total, search(services, admin, word).capped) == (5, False)
+
+
+@pytest.mark.parametrize("filters", [{}, {"state": "new"}, {"overdue_only": True}])
+def test_a_common_term_walks_the_queue_and_finds_what_the_lookup_of_a_rare_one_finds(
+    services: Services, monkeypatch: pytest.MonkeyPatch, filters: dict
+) -> None:
+    """A term with more hits than RARE_TEXTS is checked ticket by ticket: same tickets, same order."""
+    word = marker()
+    found = [open_one(services, f"{word} 第{n}件", at=NOW - timedelta(days=n % 3, minutes=n)) for n in range(6)]
+    later = open_one(services, "只在后来的消息里", at=NOW - timedelta(days=2))
+    admin = staff_member(services, None, "admin")
+
+    def write(session):
+        tickets.add_worker_message(session, session.get(Ticket, later), f"补充 {word}", NOW)
+        tickets.claim(session, session.get(Ticket, found[0]), session.get(StaffUser, admin.id), NOW)
+
+    services.transaction(write)
+
+    def ids(size: int, number: int = 1) -> List[int]:
+        return [row.id for row in search(services, admin, word, number, size, **filters).rows]
+
+    looked_up = ids(50)
+    assert set(looked_up) <= {*found, later} and later in looked_up
+    monkeypatch.setattr(ticket_queue, "RARE_TEXTS", 1)
+    assert ids(50) == looked_up
+    assert ids(2) + ids(2, 2) + ids(2, 3) + ids(2, 4) == looked_up

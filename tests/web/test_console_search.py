@@ -89,3 +89,18 @@ async def test_the_pager_keeps_the_search(client, web_services) -> None:
     assert "?q=%E6%8A%BC%E9%87%91%E4%B8%8D%E9%80%80&amp;page=2" in html
     second = await page(client, q="押金不退", page="2")
     assert "第 2 / 2 页" in second
+
+
+async def test_beyond_the_cap_the_count_says_more_than(client, web_services, monkeypatch) -> None:
+    from core import ticket_queue
+
+    for n in range(7):
+        new_ticket(web_services, f"s-cap-{n}", f"押金不退 第{n}件")
+    monkeypatch.setattr(ticket_queue, "COUNT_CAP", 4)
+    await login(client, "lz")
+    html = await page(client, q="押金不退")
+    assert "共 4 件以上" in html and "只列出按时限排在前面的 4 件" in html
+    assert "共 7 件" not in html
+    monkeypatch.setattr(ticket_queue, "COUNT_CAP", 1_000)
+    html = await page(client, q="押金不退")
+    assert "共 7 件" in html and "件以上" not in html
