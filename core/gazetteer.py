@@ -8,7 +8,12 @@ from typing import Dict, List, Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import geo
 from core.models import District, Landmark
+
+# A point farther than this from every district centre is not in the city (长治's counties
+# reach about 40 km from their seats).
+DISTRICT_REACH_M = 45_000
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,14 @@ def district_centre(session: Session, name: str) -> Optional[Location]:
     if district is None:
         return None
     return Location(district.name, district.name, district.lat, district.lon, True)
+
+
+def district_at(session: Session, lat: float, lon: float) -> Optional[str]:
+    """The district whose centre is nearest a point in the city; None for a point outside it.
+
+    Good enough to route a report to a district's staff (who can transfer it); not a boundary test.
+    """
+    nearest = min(
+        ((geo.distance_m(lat, lon, d.lat, d.lon), d.name) for d in session.scalars(select(District))), default=None
+    )
+    return nearest[1] if nearest and nearest[0] <= DISTRICT_REACH_M else None

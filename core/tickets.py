@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import deadlines as deadline_rules
-from core import safe_text, topics
+from core import gazetteer, safe_text, topics
 from core.legal import LEGAL_INTENTS
 from core.models import (
     Attachment,
@@ -118,6 +118,19 @@ def next_number(session: Session, day: date) -> str:
     return f"{NUMBER_PREFIX}-{day:%Y%m%d}-{counter.last:04d}"
 
 
+def district_of(session: Session, request: NewRequest) -> Optional[str]:
+    """The district a request belongs to: the one the rider gave, else the one its place or
+    shared location lies in; None when nothing says (the city's staff dispatch it)."""
+    if request.district:
+        return request.district
+    named = gazetteer.district_named(session, request.place_text) if request.place_text else None
+    if named:
+        return named
+    if request.lat is not None and request.lon is not None:
+        return gazetteer.district_at(session, request.lat, request.lon)
+    return None
+
+
 def open_ticket(
     session: Session, request: NewRequest, now: datetime, local_today: date, rules: deadline_rules.Deadlines
 ) -> Ticket:
@@ -136,7 +149,7 @@ def open_ticket(
             number=next_number(session, local_today),
             category=request.intent,
             sla_class=sla,
-            district=request.district,  # None: the city's 待分派 queue, until dispatched
+            district=district_of(session, request),  # None: the city's 待分派 queue, until dispatched
             channel=request.worker.channel,
             sender_id=request.worker.sender_id,
             state=NEW,

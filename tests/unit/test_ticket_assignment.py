@@ -164,3 +164,25 @@ def test_the_ticket_page_shows_the_riders_other_tickets_in_scope_and_sign_ups_ma
     assert [(h.number, h.state, h.rating) for h in page.history] == [(earlier.number, tickets.CLOSED, 4)]
     assert "13912344321" not in page.history[0].summary
     assert [(s.name, s.status) for s in page.signups] == [("王*明", "confirmed")]
+
+
+@pytest.mark.parametrize(
+    ("given", "place", "point", "expected"),
+    [
+        ("屯留区", "英雄中路", None, "屯留区"),  # the rider's own word first
+        (None, "英雄中路路口的井盖", None, "潞州区"),  # a landmark in the place
+        (None, "", (36.3295, 112.8920), "屯留区"),  # a shared location near 屯留's seat
+        (None, "楼下", (37.8706, 112.5489), None),  # 太原: outside the city
+        (None, "楼下", None, None),  # nothing says: the city's 待分派 queue
+    ],
+    ids=["given", "place", "location", "outside", "nothing"],
+)
+def test_a_request_goes_to_the_district_its_place_or_location_lies_in(
+    services: Services, given, place: str, point, expected
+) -> None:
+    lat, lon = point or (None, None)
+    request = tickets.NewRequest(
+        WorkerRef("rest", f"where-{next(_serial)}-{RUN}"), "report_issue", "井盖没了", given, place, lat, lon
+    )
+    ticket = services.transaction(lambda s: tickets.open_ticket(s, request, NOW, NOW.date(), RULES))
+    assert ticket.district == expected
