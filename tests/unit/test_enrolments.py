@@ -147,7 +147,13 @@ def test_a_freed_place_goes_to_the_longest_waiting_not_the_latest(services: Serv
 
 
 def test_an_unknown_programme_books_nothing(services: Services) -> None:
-    assert book(services, 10**9, applicant("nobody")).outcome == "unknown"
+    unknown = book(services, 10**9, applicant("nobody"))
+    assert (unknown.outcome, unknown.programme, unknown.enrolment, unknown.waitlist_position) == (
+        "unknown",
+        None,
+        None,
+        0,
+    )
 
 
 def test_the_deadline_day_itself_is_still_open(services: Services) -> None:
@@ -235,3 +241,25 @@ def test_retention_ends_exactly_its_days_after_the_end_and_counts_each_once(serv
     assert erased >= 1
     assert services.read(lambda s: s.get(Enrolment, kept.enrolment.id).participant_name) is None
     assert services.transaction(lambda s: enrolments.anonymise_finished(s, TODAY, days - 1, NOW)) == 0
+
+
+def test_two_places_freed_at_once_on_postgresql_go_to_two_riders(pg_services: Services) -> None:
+    """Two cancellations at the same time each promote someone: not the same rider twice."""
+    programme_id = new_programme(pg_services, capacity=2)
+    first, second = (book(pg_services, programme_id, applicant(f"free-{n}", f"孩子{n}")) for n in "ab")
+    waiting = [book(pg_services, programme_id, applicant(f"free-{n}", f"孩子{n}")) for n in "cd"]
+    promoted: list = []
+    with pg_services.session_factory.begin() as session:
+        enrolments.cancel(session, first.enrolment.id, WorkerRef("rest", "free-a"), NOW)
+
+        def other() -> None:
+            worker = WorkerRef("rest", "free-b")
+            promoted.append(pg_services.transaction(lambda s: enrolments.cancel(s, second.enrolment.id, worker, NOW)))
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=1)  # it waits for this cancellation, which then commits
+    thread.join(timeout=30)
+    with pg_services.session_factory() as session:
+        statuses = [session.get(Enrolment, w.enrolment.id).status for w in waiting]
+    assert statuses == ["confirmed", "confirmed"]
