@@ -288,3 +288,64 @@ def test_many_claimers_on_postgresql_claim_each_row_once(pg_services: Services) 
     for thread in threads:
         thread.join(timeout=60)
     assert len(taken) == len(set(taken)) == 60
+
+
+def test_the_stored_states_and_limits_are_the_ones_the_console_and_workers_know() -> None:
+    assert (outbox.PENDING, outbox.SENDING, outbox.RETRYING, outbox.SENT, outbox.FAILED) == (
+        "pending", "sending", "retrying", "sent", "failed",
+    )  # fmt: skip
+    assert timedelta(minutes=1) == outbox.LEASE and outbox.RENDER_ATTEMPTS == 3
+    assert outbox.QUEUED_CHANNELS == ("rest", "webchat") and outbox.ASSISTANT == "assistant"
+
+
+def test_payloads_are_stored_readable(db: Services) -> None:
+    (row_id,) = db.transaction(
+        lambda s: outbox.queue_assistant_replies(s, "telegram", "tg-r", "tg:r", [{"text": "您好"}], NOW)
+    )
+    assert '"您好"' in row_of(db, row_id).payload
+    readable = add_row(db, "readable", channel="webchat", recipient="web-r")
+    (claimed,) = db.transaction(lambda s: outbox.claim_ids(s, [readable], NOW))
+    db.transaction(lambda s: outbox.enqueue_reply(s, claimed, {"text": "已处理"}, NOW))
+    assert db.read(lambda s: s.scalars(select(QueuedReply.payload)).one()) == '{"text": "已处理"}'
+
+
+@pytest.mark.parametrize(("attempts", "wait"), [(1, 5.0), (2, 10.0), (3, 20.0), (10, 2560.0), (11, 3600.0)])
+def test_the_wait_doubles_from_five_seconds_up_to_an_hour(
+    db: Services, monkeypatch: pytest.MonkeyPatch, attempts: int, wait: float
+) -> None:
+    jitter: list = []
+    monkeypatch.setattr(outbox.random, "uniform", lambda low, high: jitter.append((low, high)) or 1.0)
+    row_id = add_row(db, "doubling", outbox.SENDING, attempts=attempts)
+    assert (
+        db.transaction(lambda s: outbox.mark_failed(s, row_id, "503", NOW, attempts=20)) == outbox.RETRYING
+    )  # retryable unless said
+    assert row_of(db, row_id).next_attempt_at == NOW + timedelta(seconds=wait)
+    assert jitter == [(0.8, 1.2)]
+
+
+def test_unrecorded_rows_come_twenty_at_a_time(db: Services) -> None:
+    for n in range(21):
+        row_id = add_row(db, f"unrec-{n}")
+        db.transaction(lambda s, row_id=row_id: outbox.mark_sent(s, row_id, NOW))
+    assert len(db.transaction(lambda s: outbox.unrecorded(s))) == 20
+
+
+def test_a_conversations_queue_is_read_fifty_at_a_time(db: Services) -> None:
+    for n in range(51):
+        queue_reply(db, f"many-{n}", "webchat", "w-many")
+    replies = db.read(lambda s: outbox.replies_after(s, "webchat", "w-many", 0))
+    assert len(replies) == 50
+
+
+def test_rows_named_by_id_are_skipped_on_postgresql_while_another_claimer_holds_them(pg_services: Services) -> None:
+    db = pg_services
+    db.transaction(lambda s: s.execute(delete(OutboxMessage)))
+    ids = [add_row(db, f"named-{n}") for n in range(3)]
+    taken: List[outbox.Claimed] = []
+    with db.session_factory.begin() as holder:
+        assert len(outbox.claim_due(holder, NOW)) == 3
+        thread = threading.Thread(target=lambda: taken.extend(db.transaction(lambda s: outbox.claim_ids(s, ids, NOW))))
+        thread.start()
+        thread.join(timeout=5)
+        assert not thread.is_alive(), "claim_ids waited for the other claimer's locks"
+    assert taken == []
