@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from core.cli import migrate
 from core.db import make_engine
-from core.privacy import coarse_point, digit_view, mask_sender, mask_text
+from core.privacy import coarse_point, digit_view, mask_sender, mask_text, phone_tails
 from core.settings import Settings
 
 MASKED = [
@@ -219,3 +219,31 @@ def test_a_new_var_folder_and_its_secret_are_private(tmp_path: Path, usual_umask
     secret = var / "secrets" / "secret_key"
     assert settings.secret_key == secret.read_text()
     assert (_mode(var), _mode(secret.parent), _mode(secret)) == (0o700, 0o700, 0o600)
+
+
+# Found by bench/mutation.py: boundaries of the rules, and rules that meet ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("卡号21234567890", "卡号212****90"),  # eleven digits that are no mobile: the head kept too
+        ("卡号2123456789", "卡号****89"),  # ten: the tail only
+        ("你好孩子叫王小明我是李华", "你好孩子叫王**我是李**"),  # a masked name claims only its own characters
+        ("我叫本人王明", "我叫本**明"),  # two name rules over the same characters: masked once
+    ],
+)
+def test_rule_boundaries_and_overlaps(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+def test_a_sender_id_of_six_characters_is_short_and_of_seven_long() -> None:
+    assert mask_sender("abcdef") == "ab****"
+    assert mask_sender("abcdefg") == "abc****efg"
+
+
+def test_phone_tails_are_the_last_four_digits_of_each_number_as_masking_reads_it() -> None:
+    assert phone_tails("电话138 1234 5678，座机0355-1234567") == {"5678", "4567"}
+    assert phone_tails("一三八一二三四五六七八") == {"5678"}
+    assert phone_tails("卡号21234567890 没有电话") == set()
+    assert phone_tails("") == set() and phone_tails(None) == set()
