@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
@@ -15,6 +14,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
+
+from nlu.exit_words import EXIT_TEXTS, compact, exit_set
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -42,13 +43,9 @@ class HandoffPolicy(Policy):
             "forward_action": "action_forward_to_staff",
             # Action that hands the conversation back to the assistant.
             "leave_action": "action_leave_handoff",
-            # Whole messages that mean "back to the assistant" (after NFKC, without punctuation).
-            # 算了 and 不用了 alone are how riders give up waiting (a longer 算了，我自己去问 is
-            # still forwarded: staff should read it).
-            "leave_texts": [
-                *("取消", "退出", "退出人工", "结束人工", "返回助手", "回到助手", "不用人工了", "取消人工"),
-                *("算了", "不用了", "不需要了", "没事了"),
-            ],
+            # Whole messages that mean "back to the assistant" (nlu.exit_words; a longer
+            # 算了，我自己去问 is still forwarded: staff should read it).
+            "leave_texts": list(EXIT_TEXTS),
         }
 
     def __init__(
@@ -63,7 +60,7 @@ class HandoffPolicy(Policy):
         if not config["leave_texts"]:
             raise InvalidConfigException("HandoffPolicy needs at least one of `leave_texts`.")
         super().__init__(config, model_storage, resource, execution_context, featurizer)
-        self._leave_texts = {_compact(t) for t in config["leave_texts"]}
+        self._leave_texts = exit_set(config["leave_texts"])
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource
@@ -84,7 +81,7 @@ class HandoffPolicy(Policy):
         if not tracker.get_slot(self.config["slot"]):
             return self._prediction(result)
         if latest == ACTION_LISTEN_NAME:
-            text = _compact(tracker.latest_message.text or "")
+            text = compact(tracker.latest_message.text or "")
             action = self.config["leave_action"] if text in self._leave_texts else self.config["forward_action"]
         elif latest == self.config["forward_action"]:
             action = ACTION_LISTEN_NAME
@@ -92,8 +89,3 @@ class HandoffPolicy(Policy):
             return self._prediction(result)
         result[domain.index_for_action(action)] = 1.0
         return self._prediction(result)
-
-
-def _compact(text: Text) -> Text:
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if ch.isalnum())
