@@ -85,8 +85,8 @@ def record_id(value: object) -> Optional[int]:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value if value is not None else "")
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
-        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)) or int(text) > MAX_ID:
+        return None  # the length first: int() refuses strings of over 4,300 digits
     return int(text)
 
 

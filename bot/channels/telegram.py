@@ -212,8 +212,8 @@ class TelegramInput(InputChannel):
             try:
                 data = json.loads(request.body)
                 update = types.Update.to_object(data) if isinstance(data, dict) else None
-            except (ValueError, TypeError, KeyError, RecursionError):
-                update = None
+            except (ValueError, TypeError, KeyError, RecursionError, OverflowError, OSError):
+                update = None  # OverflowError, OSError: a date beyond the platform's time_t
             if update is None or not isinstance(data.get("update_id"), int):
                 logger.warning("refused a malformed Telegram update")
                 return response.json({"error": "not a Telegram update"}, status=400)

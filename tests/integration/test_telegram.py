@@ -70,6 +70,8 @@ def test_forged_malformed_oversized_and_replayed_updates(stack, fakes) -> None:
     assert post(stack, None, raw=b"{not json").status_code == 400
     assert post(stack, None, raw=b'{"message": {"text": "no update id"}}').status_code == 400
     assert post(stack, None, raw=b'{"update_id": 1, "x": "' + b"a" * 1_100_000 + b'"}').status_code == 413
+    beyond_time = {**update, "message": {**update["message"], "date": 10**20}}  # past the platform's time_t
+    assert post(stack, beyond_time).status_code == 400
     assert sent_to(fakes, chat) == []
     assert post(stack, update).status_code == 200
     assert post(stack, update).status_code == 200  # Telegram redelivers, or someone replays it

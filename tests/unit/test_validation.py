@@ -66,3 +66,26 @@ def test_masking_keeps_only_what_identifies_nobody() -> None:
 )
 def test_coordinates_are_two_finite_numbers_on_the_globe(lat: object, lon: object, expected: object) -> None:
     assert validation.coordinates(lat, lon) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("42", 42),
+        (42, 42),
+        (7.0, 7),
+        (str(validation.MAX_ID), validation.MAX_ID),
+        (str(validation.MAX_ID + 1), None),
+        ("9" * 5000, None),  # int() itself refuses over 4,300 digits
+        ("0042", 42),
+        ("-1", None),
+        ("4.2", None),
+        ("４２", None),  # full-width digits are not an id
+        ("x", None),
+        ("", None),
+        (None, None),
+        (True, None),
+    ],
+)
+def test_a_record_id_is_a_plain_number_a_database_column_holds(value: object, expected: object) -> None:
+    assert validation.record_id(value) == expected
