@@ -26,7 +26,7 @@ from actions.runtime import (
     skip_cleared,
     worker_of,
 )
-from core import deadlines, gazetteer, tickets, topics
+from core import deadlines, exit_words, gazetteer, tickets, topics
 from core.tickets import ESCALATED_LOOKUPS, TICKET_INTENTS
 from core.workers import WorkerRef
 
@@ -353,7 +353,7 @@ class ActionStoreRating(Action):
         worker = worker_of(tracker)
         now = services().clock.utc()
         if (rating is None or not 1 <= rating <= 5) and not latest_text(tracker).startswith("/"):
-            reopened = await _reopen(tracker)
+            reopened = None if exit_words.is_exit(latest_text(tracker)) else await _reopen(tracker)
             if reopened is not None:
                 return _told_reopened(dispatcher, reopened)
         if rating is None or not 1 <= rating <= 5:
@@ -403,8 +403,10 @@ class ActionReopenTicket(Action):
     slot names a ticket. A whole-message rating the classifier missed (「5分」
     read as `inform`) is stored as the rating instead. The worker is told the ticket's number; for a request to a
     person staff own the conversation again. When no ticket awaits a rating any
-    more (rated meanwhile, or resolved over `REOPEN_WINDOW` ago) the message
-    is handed back to the policies to get its own answer.
+    more (rated meanwhile, or resolved over `REOPEN_WINDOW` ago), or the message
+    is an exit word (取消, 算了: the rider lets the ticket go, and a later question
+    must not reopen it), the slot is cleared and the message handed back to the
+    policies to get its own answer.
     """
 
     def name(self) -> Text:
@@ -414,7 +416,7 @@ class ActionReopenTicket(Action):
         rating = parse_rating(latest_text(tracker))
         if rating is not None:  # 「5分」 the classifier did not take for a rating is one all the same
             return await _store_rating(dispatcher, worker_of(tracker), rating, services().clock.utc())
-        reopened = await _reopen(tracker)
+        reopened = None if exit_words.is_exit(latest_text(tracker)) else await _reopen(tracker)
         if reopened is None:
             return [SlotSet(RATING_SLOT, None), *redispatch(tracker)]
         return _told_reopened(dispatcher, reopened)

@@ -15,7 +15,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
 
-from nlu.exit_words import EXIT_TEXTS, compact, exit_set
+from core.exit_words import EXIT_TEXTS, compact, exit_set
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -43,7 +43,7 @@ class HandoffPolicy(Policy):
             "forward_action": "action_forward_to_staff",
             # Action that hands the conversation back to the assistant.
             "leave_action": "action_leave_handoff",
-            # Whole messages that mean "back to the assistant" (nlu.exit_words; a longer
+            # Whole messages that mean "back to the assistant" (core.exit_words; a longer
             # 算了，我自己去问 is still forwarded: staff should read it).
             "leave_texts": list(EXIT_TEXTS),
         }

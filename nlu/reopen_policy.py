@@ -15,8 +15,6 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
 
-from nlu.exit_words import EXIT_TEXTS, compact, exit_set
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class ReopenPolicy(Policy):
@@ -27,10 +25,10 @@ class ReopenPolicy(Policy):
     over sessions. A rider who then writes 「押金什么时候到账」 or 「还是没退」 is
     talking about that ticket: the message goes to it and it reopens (the action
     checks that the ticket still awaits a rating within the reopen window, and
-    otherwise clears the slot and hands the message back). A rating, thanks or
-    goodbye, an exit word (取消, 退出, 算了: nlu.exit_words), or a request for one
-    of the assistant's own services (stations, childcare, a report…) takes its
-    usual flow.
+    otherwise clears the slot and hands the message back; an exit word such as
+    取消 lets the ticket go the same way). A rating, thanks or goodbye, or a
+    request for one of the assistant's own services (stations, childcare, a
+    report…) takes its usual flow.
     """
 
     @staticmethod
@@ -59,8 +57,6 @@ class ReopenPolicy(Policy):
                 *("find_station", "childcare", "skills_training", "community_pass", "volunteer"),
                 *("register_community", "report_issue", "make_suggestion"),
             ],
-            # Whole messages that leave rather than add to the ticket.
-            "exit_texts": list(EXIT_TEXTS),
         }
 
     def __init__(
@@ -76,7 +72,6 @@ class ReopenPolicy(Policy):
             raise InvalidConfigException("ReopenPolicy needs `reopen_action` and `rating_slot`.")
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self._own_flow = set(config["own_flow_intents"])
-        self._exit_texts = exit_set(config["exit_texts"])
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource
@@ -103,7 +98,5 @@ class ReopenPolicy(Policy):
         if not tracker.get_slot(self.config["rating_slot"]):
             return False
         if (message.metadata or {}).get(self.config["redispatched_key"]):
-            return False
-        if compact(message.text or "") in self._exit_texts:
             return False
         return (message.intent or {}).get("name") not in self._own_flow

@@ -633,3 +633,19 @@ async def test_with_no_ticket_awaiting_a_rating_the_message_gets_its_own_answer(
     assert events[0] == SlotSet("rating_ticket", None) and events[1] == ActionExecuted("action_listen")
     assert (events[2]["text"], events[2]["metadata"][REDISPATCHED]) == ("押金什么时候到账", True)
     assert ticket(core, number)["state"] == "closed"
+
+
+@pytest.mark.parametrize("text", ["取消", "退出！", "算了"])
+async def test_an_exit_word_after_resolve_lets_the_ticket_go_and_gets_its_own_answer(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict, text: str
+) -> None:
+    """Found by the conversation fuzzer: 退出 reopened the ticket, and after 取消 the next question did."""
+    number = open_ticket(core)
+    resolve(core, number)
+
+    events = await ActionReopenTicket().run(dispatcher, tracker(text, "deny"), domain)
+
+    assert dispatcher.messages == []
+    assert events[0] == SlotSet("rating_ticket", None) and events[1] == ActionExecuted("action_listen")
+    assert (events[2]["text"], events[2]["metadata"][REDISPATCHED]) == (text, True)
+    assert ticket(core, number)["state"] == "resolved"

@@ -65,18 +65,6 @@ def test_a_rating_thanks_or_a_service_keep_their_own_flow(model_storage, context
     assert predict(make(model_storage, context), [AWAITING, *user(text, intent)]) is None
 
 
-@pytest.mark.parametrize("text", ["退出", "取消！", "算了", "不用了"])
-def test_an_exit_word_leaves_instead_of_reopening(model_storage, context, text) -> None:
-    """Found by the conversation fuzzer: 退出 after 办结 reopened the ticket and silenced the assistant."""
-    assert predict(make(model_storage, context), [AWAITING, *user(text, "deny")]) is None
-
-
-def test_a_sentence_with_an_exit_word_inside_still_reopens(model_storage, context) -> None:
-    assert predict(make(model_storage, context), [AWAITING, *user("算了吧 问题还是没解决", "deny")]) == (
-        "action_reopen_ticket"
-    )
-
-
 def test_silent_without_a_ticket_awaiting_a_rating(model_storage, context) -> None:
     assert predict(make(model_storage, context), user("押金什么时候到账", "legal_wage_arrears")) is None
 

@@ -1,8 +1,8 @@
 """Whole messages that mean "stop this and give me back the assistant" (取消, 退出, 算了).
 
-One list for every policy that must let a rider out: the hand-off policy hands the
-conversation back with them, and the reopen policy does not take them for news about
-a resolved ticket. Compared after NFKC and without punctuation or spaces, so 「取消！」
+One list for every place that must let a rider out: the hand-off policy hands the
+conversation back with them, and after 办结 they let the ticket go instead of
+reopening it (actions.tickets.ActionReopenTicket). Compared after NFKC and without punctuation or spaces, so 「取消！」
 and 「算 了」 count; a sentence that merely contains one (算了我自己去问) does not.
 """
 
@@ -26,3 +26,11 @@ def compact(text: Text) -> Text:
 
 def exit_set(texts: Iterable[Text] = EXIT_TEXTS) -> Set[Text]:
     return {compact(t) for t in texts}
+
+
+def is_exit(text: Text) -> bool:
+    """Whether a whole message is one of the exit words."""
+    return compact(text or "") in _EXITS
+
+
+_EXITS = exit_set()
