@@ -467,3 +467,56 @@ def test_the_state_machine_allows_only_its_transitions(services: Services) -> No
         {"action": "claimed", "state": "claimed"},
     )
     assert audit(services, ticket)[-1] == (f"staff:{agent.username}", "claimed", "new→claimed")
+
+
+def test_a_request_joins_the_newest_ticket_of_its_kind(services: Services) -> None:
+    worker, agent = rider(), member(services)
+    old = request(services, worker, when=NOW - timedelta(days=30))
+    act(services, old, agent, tickets.resolve, NOW - timedelta(days=29))
+    current = request(services, worker, when=NOW - timedelta(days=1), description="又被扣钱")
+    assert current.id != old.id
+    assert request(services, worker, description="还是那件事").id == current.id
+
+
+def test_the_acknowledgement_comes_after_exactly_the_quiet_spell(services: Services) -> None:
+    worker = rider()
+    request(services, worker, handoff=True)
+    quiet = timedelta(minutes=10)
+    told = services.transaction(lambda s: tickets.forward_to_staff(s, worker, "在吗", None, NOW + quiet, quiet))
+    assert told is True
+
+
+def test_what_reply_and_note_return_and_keep(services: Services) -> None:
+    ticket = request(services, rider())
+    agent = member(services)
+    long_text = "长" * (tickets.STAFF_TEXT_LIMIT + 1)
+    answer = act(services, ticket, agent, tickets.reply, long_text, NOW, "long")
+    assert (answer.author, answer.staff_id, len(answer.text)) == ("staff", agent.id, 10_000)
+    act(services, ticket, agent, tickets.note, "内部备注", NOW)
+    assert ("note", "内部备注", None) in messages(services, ticket)
+    raw = services.read(
+        lambda s: s.scalars(select(OutboxMessage.payload).where(OutboxMessage.ticket_id == ticket.id)).one()
+    )
+    assert "长长长" in raw  # stored readable, not as \\u escapes
+    with pytest.raises(tickets.TicketError) as again:
+        act(services, ticket, agent, tickets.reply, "再发一次", NOW, "long")
+    assert again.value.code == "reply_already_sent"
+    with pytest.raises(tickets.TicketError) as out_of_range:
+        services.transaction(lambda s: tickets.rate(s, rider(), 9, NOW))
+    assert out_of_range.value.code == "rating_out_of_range"
+    assert len(services.read(lambda s: tickets.of_worker(s, WorkerRef(ticket.channel, ticket.sender_id)))) == 1
+
+
+def test_numbers_on_postgresql_stay_distinct_once_the_days_counter_exists(pg_services: Services) -> None:
+    day = datetime(2034, 7, 8).date()
+    assert pg_services.transaction(lambda s: tickets.next_number(s, day)) == "CZ-20340708-0001"
+    second: List[object] = []
+    with pg_services.session_factory.begin() as first:
+        assert tickets.next_number(first, day) == "CZ-20340708-0002"
+        thread = threading.Thread(
+            target=lambda: second.append(pg_services.transaction(lambda s: tickets.next_number(s, day)))
+        )
+        thread.start()
+        thread.join(timeout=1)
+    thread.join(timeout=30)
+    assert second == ["CZ-20340708-0003"]
