@@ -520,3 +520,12 @@ def test_numbers_on_postgresql_stay_distinct_once_the_days_counter_exists(pg_ser
         thread.join(timeout=1)
     thread.join(timeout=30)
     assert second == ["CZ-20340708-0003"]
+
+
+def test_a_first_photo_of_exactly_the_cap_is_kept_and_nothing_to_delete_is_zero(services: Services) -> None:
+    worker = rider()
+    first = services.transaction(
+        lambda s: tickets.store_attachment(s, worker, "image/jpeg", b"x" * 1000, "p", NOW, daily_cap=1000)
+    )
+    assert first is not None
+    assert services.transaction(lambda s: tickets.delete_orphan_attachments(s, datetime(2000, 1, 1))) == 0
