@@ -525,8 +525,12 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "var" / "mutation.json"), help="survivors and figures (JSON)")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     parser.add_argument("--working-tree", action="store_true", help="mutate the files as they are, not HEAD's")
+    parser.add_argument(
+        "--survivors", help="a JSON of an earlier run: run again only its survivors (tests added since), same files"
+    )
     args = parser.parse_args()
     targets = [t for t in TARGETS if args.only is None or t.path in args.only]
+    earlier = json.loads(Path(args.survivors).read_text()) if args.survivors else None
     scratch = Path(tempfile.mkdtemp(prefix="nuanxin-mutation-"))
     copies = [_copy(scratch / f"copy{n}", args.working_tree) for n in range(max(1, args.jobs))]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -537,6 +541,14 @@ def main() -> None:
     try:
         for target in targets:
             mutants = mutants_of(copies[0], target)
+            if earlier is not None:  # only the earlier survivors; the mutants it killed stay killed
+                again = {(m["start"], m["end"], m["mutated"]) for m in earlier["survivors"] if m["path"] == target.path}
+                before = earlier["files"].get(target.path)
+                if before is None:
+                    continue
+                mutants = [m for m in mutants if (m.start, m.end, m.mutated) in again]
+                if len(mutants) != len(again):
+                    sys.exit(f"{target.path} changed since the earlier run: its survivors cannot be found again")
             if args.list:
                 for m in mutants:
                     print(f"{m.path}:{m.line} {m.operator}: {m.original[:60]!r} → {m.mutated[:60]!r}")
@@ -551,6 +563,8 @@ def main() -> None:
             outcomes = run_all([(m, tests_for(m, coverage)) for m in mutants], servers, timeout)
             killed = sum(o.status in ("killed", "timeout") for o in outcomes)
             total = len(outcomes)
+            if earlier is not None:
+                killed, total = killed + before["killed"], before["total"]
             score = 100.0 * killed / total if total else 100.0
             report["files"][target.path] = {  # type: ignore[index]
                 "killed": killed, "total": total, "score": round(score, 1),
