@@ -234,6 +234,11 @@ def mutants_of(root: Path, target: Target) -> List[Mutant]:
     for function in ast.walk(tree):
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             inside.update(id(n) for n in ast.walk(function) if n is not function)
+    for function in ast.walk(tree):  # default values are evaluated when the module is imported
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for default in (*function.args.defaults, *function.args.kw_defaults):
+                if default is not None:
+                    inside.difference_update(id(n) for n in ast.walk(default))
     found: List[Mutant] = []
     seen: Set[Tuple[int, int, str]] = set()
     original_dump = ast.dump(tree)

@@ -314,12 +314,12 @@ def test_the_wait_doubles_from_five_seconds_up_to_an_hour(
     db: Services, monkeypatch: pytest.MonkeyPatch, attempts: int, wait: float
 ) -> None:
     jitter: list = []
-    monkeypatch.setattr(outbox.random, "uniform", lambda low, high: jitter.append((low, high)) or 1.0)
+    monkeypatch.setattr(outbox.random, "uniform", lambda low, high: jitter.append((low, high)) or high)
     row_id = add_row(db, "doubling", outbox.SENDING, attempts=attempts)
     assert (
         db.transaction(lambda s: outbox.mark_failed(s, row_id, "503", NOW, attempts=20)) == outbox.RETRYING
     )  # retryable unless said
-    assert row_of(db, row_id).next_attempt_at == NOW + timedelta(seconds=wait)
+    assert row_of(db, row_id).next_attempt_at == NOW + timedelta(seconds=wait * 1.2)  # the longest the jitter allows
     assert jitter == [(0.8, 1.2)]
 
 
