@@ -167,7 +167,7 @@ def test_each_radius_reads_the_grid_that_suits_it(radius: int, column: str) -> N
     sql = places._circle_query(*CENTRE, radius, 0, ())
     assert sql.split(" WHERE ")[1].startswith(f"{column} IN (")
     cells = sql.split(" IN (", 1)[1].split(")", 1)[0].split(", ")
-    assert all(cell.lstrip("-").isdigit() for cell in cells) and len(cells) <= 400
+    assert all(cell.lstrip("-").isdigit() for cell in cells) and 1 < len(cells) <= 400
 
 
 def test_an_unknown_kind_of_place_is_refused() -> None:
@@ -175,7 +175,9 @@ def test_an_unknown_kind_of_place_is_refused() -> None:
         places._circle_query(*CENTRE, 1000, 0, ("不存在的地方",))
 
 
-@pytest.mark.parametrize(("metres", "walk", "ebike"), [(0, 1, 1), (80, 1, 1), (900, 11, 4), (2000, 25, 8)])
+@pytest.mark.parametrize(
+    ("metres", "walk", "ebike"), [(0, 1, 1), (80, 1, 1), (900, 11, 4), (2000, 25, 8), (2380, 30, 10), (3260, 41, 13)]
+)
 def test_travel_minutes_at_eighty_metres_on_foot_and_two_hundred_fifty_by_e_bike(
     metres: int, walk: int, ebike: int
 ) -> None:
