@@ -192,3 +192,9 @@ def test_a_place_closed_until_now_is_open_again() -> None:
     place.closed_until = utc + timedelta(seconds=1)
     assert places.is_open(place, local, utc) is False
     assert places.is_open(Place(hours="not hours at all", closed_until=None), local, utc) is False
+
+
+def test_several_kinds_of_place_are_all_searched(services: Services) -> None:
+    with services.session_factory() as session:
+        result = places.nearest(session, *CENTRE, kinds=["司机之家", "暖新驿站"], limit=40, radii=(30_000,))
+    assert {h.place.kind for h in result.hits} == {"司机之家", "暖新驿站"}
