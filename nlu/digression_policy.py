@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
+from rasa.core.policies.policy import SupportedData
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
+
+from nlu.tracker_policy import TrackerPolicy
 
 # Answers a form may be waiting for, whatever the form.
 ANSWERS = ["inform", "affirm", "deny", "out_of_scope", "nlu_fallback"]
@@ -22,7 +22,7 @@ ANSWER_ENTITIES = {"place", "district", "latitude", "longitude"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class DigressionPolicy(Policy):
+class DigressionPolicy(TrackerPolicy):
     """A new topic in the middle of a form ends the form; the new message gets its own flow.
 
     Rasa's own handling answers the digression and then asks the form's
@@ -66,22 +66,13 @@ class DigressionPolicy(Policy):
             raise InvalidConfigException("DigressionPolicy: `forms` maps a form's name to the intents it takes.")
         super().__init__(config, model_storage, resource, execution_context, featurizer)
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        result = self._default_predictions(domain)
+    def decide(self, tracker: DialogueStateTracker) -> Optional[Text]:
         takes = self.config["forms"].get(tracker.active_loop_name)
         message = tracker.latest_message
-        if takes is not None and message is not None and tracker.latest_action_name == ACTION_LISTEN_NAME:
-            intent = message.intent.get("name")
-            names_a_place = any(e.get("entity") in ANSWER_ENTITIES for e in message.entities)
-            if intent and intent not in ANSWERS and intent not in takes and not names_a_place:
-                result[domain.index_for_action(self.config["action"])] = 1.0
-        return self._prediction(result)
+        if takes is None or message is None or tracker.latest_action_name != ACTION_LISTEN_NAME:
+            return None
+        intent = message.intent.get("name")
+        names_a_place = any(e.get("entity") in ANSWER_ENTITIES for e in message.entities)
+        if intent and intent not in ANSWERS and intent not in takes and not names_a_place:
+            return self.config["action"]
+        return None

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
+from rasa.core.policies.policy import SupportedData
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
+
+from nlu.tracker_policy import TrackerPolicy
 
 LEGAL_INTENTS = [
     "legal_wage_arrears",
@@ -31,7 +31,7 @@ VAGUE_INTENTS = ["nlu_fallback", "out_of_scope", "inform", "faq", "affirm"]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class FollowUpPolicy(Policy):
+class FollowUpPolicy(TrackerPolicy):
     """`第二个怎么走`, `晚上十点还开吗`, `那证据怎么留`: about the answer just given.
 
     Such a message names nothing of its own, so the NLU cannot know what it
@@ -98,20 +98,10 @@ class FollowUpPolicy(Policy):
             raise InvalidConfigException("FollowUpPolicy: every entry of `contexts` needs `cues` and `intents`.")
         super().__init__(config, model_storage, resource, execution_context, featurizer)
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        result = self._default_predictions(domain)
+    def decide(self, tracker: DialogueStateTracker) -> Optional[Text]:
         if tracker.latest_action_name == ACTION_LISTEN_NAME and self._is_follow_up(tracker):
-            result[domain.index_for_action(self.config["action"])] = 1.0
-        return self._prediction(result)
+            return self.config["action"]
+        return None
 
     def _is_follow_up(self, tracker: DialogueStateTracker) -> bool:
         answer = tracker.get_slot(self.config["context_slot"])

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
+from rasa.core.policies.policy import SupportedData
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
 
 from core.exit_words import EXIT_TEXTS, compact, exit_set
+from nlu.tracker_policy import TrackerPolicy
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class HandoffPolicy(Policy):
+class HandoffPolicy(TrackerPolicy):
     """While the hand-off slot is set, every message goes to the staff's ticket.
 
     It outranks the rule policy, so no rule or form answers in the meantime.
@@ -62,30 +61,13 @@ class HandoffPolicy(Policy):
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self._leave_texts = exit_set(config["leave_texts"])
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        result = self._default_predictions(domain)
+    def decide(self, tracker: DialogueStateTracker) -> Optional[Text]:
         latest = tracker.latest_action_name
         if latest == self.config["leave_action"]:
-            # The leave action has just cleared the slot: its turn is over all the same.
-            result[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
-            return self._prediction(result)
+            return ACTION_LISTEN_NAME  # the leave action has just cleared the slot: its turn is over all the same
         if not tracker.get_slot(self.config["slot"]):
-            return self._prediction(result)
+            return None
         if latest == ACTION_LISTEN_NAME:
             text = compact(tracker.latest_message.text or "")
-            action = self.config["leave_action"] if text in self._leave_texts else self.config["forward_action"]
-        elif latest == self.config["forward_action"]:
-            action = ACTION_LISTEN_NAME
-        else:
-            return self._prediction(result)
-        result[domain.index_for_action(action)] = 1.0
-        return self._prediction(result)
+            return self.config["leave_action"] if text in self._leave_texts else self.config["forward_action"]
+        return ACTION_LISTEN_NAME if latest == self.config["forward_action"] else None

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
+from rasa.core.policies.policy import SupportedData
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
 
+from nlu.tracker_policy import TrackerPolicy
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class ReopenPolicy(Policy):
+class ReopenPolicy(TrackerPolicy):
     """A message while a ticket awaits its rating, unless it rates, thanks or asks for a service.
 
     Staff resolve a ticket and the delivery worker records the rating prompt in
@@ -73,23 +73,13 @@ class ReopenPolicy(Policy):
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self._own_flow = set(config["own_flow_intents"])
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        result = self._default_predictions(domain)
+    def decide(self, tracker: DialogueStateTracker) -> Optional[Text]:
         latest = tracker.latest_action_name
         if latest == self.config["reopen_action"]:
-            result[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
-        elif latest == ACTION_LISTEN_NAME and self._about_the_resolved_ticket(tracker):
-            result[domain.index_for_action(self.config["reopen_action"])] = 1.0
-        return self._prediction(result)
+            return ACTION_LISTEN_NAME
+        if latest == ACTION_LISTEN_NAME and self._about_the_resolved_ticket(tracker):
+            return self.config["reopen_action"]
+        return None
 
     def _about_the_resolved_ticket(self, tracker: DialogueStateTracker) -> bool:
         message = tracker.latest_message

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, SupportedData
+from rasa.core.policies.policy import SupportedData
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
 
+from nlu.tracker_policy import TrackerPolicy
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class TurnEndPolicy(Policy):
+class TurnEndPolicy(TrackerPolicy):
     """After an action that no rule or story continues, listen: never the core fallback.
 
     Rasa's core fallback ends in `UserUtteranceReverted`, which also undoes the
@@ -56,18 +56,6 @@ class TurnEndPolicy(Policy):
             raise InvalidConfigException("TurnEndPolicy's `confidence` must lie between 0 and 1.")
         super().__init__(config, model_storage, resource, execution_context, featurizer)
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        result = self._default_predictions(domain)
+    def decide(self, tracker: DialogueStateTracker) -> Optional[Text]:
         latest = tracker.latest_action_name
-        if latest is not None and latest != ACTION_LISTEN_NAME:
-            result[domain.index_for_action(ACTION_LISTEN_NAME)] = float(self.config["confidence"])
-        return self._prediction(result)
+        return ACTION_LISTEN_NAME if latest is not None and latest != ACTION_LISTEN_NAME else None
