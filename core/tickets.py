@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from core import deadlines as deadline_rules
 from core import gazetteer, safe_text, topics
@@ -206,17 +207,21 @@ def reopen(session: Session, ticket: Ticket, now: datetime, rules: deadline_rule
     ticket.claimed_by = None
 
 
+def _resolved_unrated(worker: WorkerRef) -> Select:
+    """The worker's tickets resolved by staff and not rated yet."""
+    return select(Ticket).where(
+        Ticket.channel == worker.channel,
+        Ticket.sender_id == worker.sender_id,
+        Ticket.state == RESOLVED,
+        Ticket.rating.is_(None),
+    )
+
+
 def awaiting_rating(session: Session, worker: WorkerRef, now: datetime) -> Optional[Ticket]:
     """The worker's latest ticket resolved within `REOPEN_WINDOW` and not rated yet."""
     return session.scalars(
-        select(Ticket)
-        .where(
-            Ticket.channel == worker.channel,
-            Ticket.sender_id == worker.sender_id,
-            Ticket.state == RESOLVED,
-            Ticket.rating.is_(None),
-            Ticket.resolved_at >= now - REOPEN_WINDOW,
-        )
+        _resolved_unrated(worker)
+        .where(Ticket.resolved_at >= now - REOPEN_WINDOW)
         .order_by(Ticket.resolved_at.desc(), Ticket.id.desc())
     ).first()
 
@@ -525,16 +530,7 @@ def rate(session: Session, worker: WorkerRef, rating: int, now: datetime) -> Opt
     """Store the worker's 1–5 rating on their latest resolved, unrated ticket; it closes."""
     if not 1 <= rating <= 5:
         raise TicketError("rating_out_of_range")
-    ticket = session.scalars(
-        select(Ticket)
-        .where(
-            Ticket.channel == worker.channel,
-            Ticket.sender_id == worker.sender_id,
-            Ticket.state == RESOLVED,
-            Ticket.rating.is_(None),
-        )
-        .order_by(Ticket.resolved_at.desc())
-    ).first()
+    ticket = session.scalars(_resolved_unrated(worker).order_by(Ticket.resolved_at.desc())).first()
     if ticket is None:
         return None
     ticket.rating, ticket.rated_at = rating, now
