@@ -1,7 +1,8 @@
-"""Admin pages: content tables (CSV export and all-or-nothing import), accounts, canned replies."""
+"""Admin pages: content tables (CSV export; imports previewed, then confirmed), accounts, canned replies."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any, Dict, Optional
 
@@ -18,23 +19,34 @@ from bot.web.keys import SERVICES
 from core import canned_replies, staff, tickets, topics
 from core.content import csv_io
 from core.content.loader import district_names
-from core.content.tables import table_specs
+from core.content.staging import StagedImport, StagedImports
+from core.content.tables import TableSpec, table_specs
 from core.models import StaffUser
 
 MAX_UPLOAD_BYTES = csv_io.MAX_BYTES
 
 
-async def content_page(request: web.Request, report: Any = None, errors: Any = None, status: int = 200) -> web.Response:
+async def content_page(request: web.Request, status: int = 200, **shown: Any) -> web.Response:
+    """The content tables; `shown` adds an import's preview (`plan`, `token`), `report`, `errors` or `problem`."""
     require_admin(request)
-    context = {"tables": table_specs(district_names()), "report": report, "errors": errors}
+    context = {"tables": table_specs(district_names()), "report": None, "errors": None, "plan": None, **shown}
     return aiohttp_jinja2.render_template("content.html", request, context, status=status)
+
+
+def _spec_or_404(request: web.Request) -> TableSpec:
+    spec = table_specs(district_names()).get(request.match_info["table"])
+    if spec is None:
+        raise Refusal(404, "no_such_table")
+    return spec
+
+
+def _staged_imports(request: web.Request) -> StagedImports:
+    return StagedImports(request.config_dict[SERVICES].settings.var_dir / "imports")
 
 
 async def export_table(request: web.Request) -> web.Response:
     require_admin(request)
-    spec = table_specs(district_names()).get(request.match_info["table"])
-    if spec is None:
-        raise Refusal(404, "no_such_table")
+    spec = _spec_or_404(request)
     out = io.StringIO()
     await read_in_transaction(request, lambda s: csv_io.export_table(s, spec, out))
     return web.Response(
@@ -45,22 +57,55 @@ async def export_table(request: web.Request) -> web.Response:
     )
 
 
-async def import_table(request: web.Request) -> web.Response:
-    require_admin(request)
-    spec = table_specs(district_names()).get(request.match_info["table"])
-    if spec is None:
-        raise Refusal(404, "no_such_table")
+async def preview_import(request: web.Request) -> web.Response:
+    """Check an uploaded file and show what importing it would change; nothing is written yet.
+
+    The file waits under a token for 确认导入 (`confirm_import`), with the digest of
+    the table the preview was made against.
+    """
+    admin = require_admin(request)
+    spec = _spec_or_404(request)
     form = await read_form(request)
     upload = form.get("file")
     if not isinstance(upload, FileField):
-        return await content_page(request, errors=["请选择一个 CSV 文件"], status=400)
+        return await content_page(request, status=400, problem="no_file")
     with upload.file as handle:  # aiohttp spools uploads to a temporary file
         data = handle.read(MAX_UPLOAD_BYTES + 1)
     replace = form.get("replace") == "1"
     try:
-        report = await in_transaction(request, lambda s: csv_io.import_bytes(s, spec, data, replace))
+        plan = await read_in_transaction(request, lambda s: csv_io.plan_import(s, spec, data, replace))
     except csv_io.ImportRejected as rejected:
-        return await content_page(request, errors=[str(e) for e in rejected.errors][:100], status=400)
+        return await content_page(request, status=400, errors=[str(e) for e in rejected.errors][:100])
+    token = None
+    if not plan.empty:
+        staged = StagedImport(spec.name, replace, plan.digest, admin.id, data)
+        now = request.config_dict[SERVICES].clock.utc()
+        token = await asyncio.to_thread(_staged_imports(request).put, staged, now)
+    return await content_page(request, plan=plan, token=token, replace=replace)
+
+
+async def confirm_import(request: web.Request) -> web.Response:
+    """Write the previewed file, exactly as previewed: refused if the table changed in between."""
+    admin = require_admin(request)
+    spec = _spec_or_404(request)
+    form = await read_form(request)
+    token = str(form.get("token", ""))
+    store, now = _staged_imports(request), request.config_dict[SERVICES].clock.utc()
+    staged = await asyncio.to_thread(store.get, token, admin.id, now)
+    if staged is None or staged.table != spec.name:
+        return await content_page(request, status=410, problem="preview_expired")
+
+    def confirm(session: Session) -> csv_io.ImportReport:
+        return csv_io.confirm_import(session, spec, staged.data, staged.replace, staged.table_digest)
+
+    try:
+        report = await in_transaction(request, confirm)
+    except csv_io.ImportStale:
+        await asyncio.to_thread(store.discard, token)
+        return await content_page(request, status=409, problem="table_changed")
+    except csv_io.ImportRejected as rejected:
+        return await content_page(request, status=400, errors=[str(e) for e in rejected.errors][:100])
+    await asyncio.to_thread(store.discard, token)
     return await content_page(request, report=report)
 
 
@@ -170,7 +215,8 @@ async def delete_canned(request: web.Request) -> web.Response:
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/content", content_page)
     app.router.add_get("/admin/content/{table}.csv", export_table)
-    app.router.add_post("/admin/content/{table}", import_table)
+    app.router.add_post("/admin/content/{table}", preview_import)
+    app.router.add_post("/admin/content/{table}/confirm", confirm_import)
     app.router.add_get("/admin/users", users_page)
     app.router.add_post("/admin/users", create_user)
     app.router.add_post("/admin/users/{user_id:\\d+}/toggle", toggle_user)

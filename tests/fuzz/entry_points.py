@@ -316,7 +316,7 @@ class Target:
         return {"Cookie": f"nx_console={self.console_cookie}"}
 
     def restore(self) -> List[str]:
-        """Put every content table back as `prepare` found it; the problems, if any."""
+        """Put every content table back as `prepare` found it (upload, then 确认导入); the problems, if any."""
         problems = []
         for table, data in self.snapshot.items():
             body, content_type = multipart_body(
@@ -326,6 +326,11 @@ class Target:
             )  # fmt: skip
             headers = {**self._console(), "Content-Type": content_type}
             done = self.http.post(f"{self.web}/console/admin/content/{table}", data=body, headers=headers, timeout=120)
+            token = re.search(r'name="token" value="([^"]+)"', done.text)  # none: the table is as it was
+            if done.status_code == 200 and token:
+                form = {"csrf": self.csrf, "token": token.group(1)}
+                url = f"{self.web}/console/admin/content/{table}/confirm"
+                done = self.http.post(url, data=form, headers=self._console(), timeout=120)
             if done.status_code != 200:
                 problems.append(f"{table}: {done.status_code} {done.text[:300]}")
         return problems

@@ -2,9 +2,13 @@
 and Chinese header, nothing half-imported, a preview before anything is written, and no duplicates
 when the same file comes back."""
 
+import base64
 import csv
 import io
+import json
 import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +26,7 @@ from core.content.csv_io import (
     read_rows,
     table_digest,
 )
+from core.content.staging import LIFETIME, StagedImport, StagedImports
 from core.content.tables import table_specs
 from core.models import FaqEntry, Place
 from core.services import Services
@@ -242,3 +247,24 @@ def test_an_emptied_id_cell_does_not_overwrite_the_stored_id(services) -> None:
 def test_a_header_too_long_to_read_is_a_rejection_not_a_crash() -> None:
     with pytest.raises(ImportRejected, match="第1行：表头读不出来"):
         read_rows(table_specs(["潞州区"])["faq"], ("q" * 140_000 + "\r\n").encode())
+
+
+def test_a_staged_file_is_kept_for_its_uploader_unaltered_and_for_an_hour(tmp_path: Path) -> None:
+    store, now = StagedImports(tmp_path / "imports"), datetime(2026, 11, 26, 6, 0)
+    staged = StagedImport("faq", True, "digest-of-the-table", 7, "问题\n".encode("gbk"))
+    token = store.put(staged, now)
+    assert store.get(token, 7, now + LIFETIME) == staged
+    assert store.get(token, 8, now) is None  # another admin's
+    assert store.get(token, 7, now + LIFETIME + timedelta(seconds=1)) is None
+    for forged in ("../imports/" + token, token[:-1] + "/", ""):
+        assert store.get(forged, 7, now) is None
+    path = tmp_path / "imports" / f"{token}.json"
+    assert path.stat().st_mode & 0o077 == 0  # the content's drafts are the admins' only
+    record = json.loads(path.read_text())
+    record["data"] = base64.b64encode(b"tampered").decode()
+    path.write_text(json.dumps(record))
+    assert store.get(token, 7, now) is None
+    later = store.put(staged, now + LIFETIME + timedelta(seconds=1))  # expired files go as new ones come
+    assert [p.name for p in (tmp_path / "imports").iterdir()] == [f"{later}.json"]
+    store.discard(later)
+    assert not list((tmp_path / "imports").iterdir())

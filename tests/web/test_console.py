@@ -159,6 +159,11 @@ async def test_admin_exports_and_imports_content_and_a_bad_file_changes_nothing(
     data.add_field("csrf", csrf)
     data.add_field("file", good.encode("utf-8-sig"), filename="faq.csv", content_type="text/csv")
     response = await client.post("/console/admin/content/faq", data=data)
+    preview = await response.text()
+    assert response.status == 200 and "将新增 1 行" in preview
+    assert web_services.faq.search("骑手能在驿站洗澡吗")[0].question != "骑手能在驿站洗澡吗"  # not written yet
+    token = preview.split('name="token" value="')[1].split('"')[0]
+    response = await client.post("/console/admin/content/faq/confirm", data={"csrf": csrf, "token": token})
     assert response.status == 200 and "新增 1 行" in await response.text()
     assert web_services.faq.search("骑手能在驿站洗澡吗")[0].answer == "部分驿站可以。"
 
