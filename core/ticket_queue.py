@@ -27,6 +27,7 @@ from sqlalchemy.sql import ColumnElement, column, table
 
 from core import privacy, tickets
 from core.models import StaffUser, Ticket, TicketMessage, TicketPhone
+from core.ticket_unread import is_unread, unread_clause
 
 PAGE_SIZE = 50
 # A ticket whose next deadline is this near is highlighted and counted in the header.
@@ -42,6 +43,8 @@ COUNT_CAP = 1_000
 # A text term found in at most this many texts is a rare one: its tickets are looked up first.
 RARE_TEXTS = 2_000
 MAX_TERMS = 5
+# The live queue marks its rows from this many unread tickets at most (its count stays exact).
+LISTED_UNREAD = 500
 _NUMBER = re.compile(r"CZ-?(\d{8})-?(\d{4,6})", re.IGNORECASE)
 _PHONE_TAIL = re.compile(r"\d{4}")
 _NUMBER_PART = re.compile(r"[\d-]+")
@@ -70,6 +73,8 @@ class Filters:
     awaiting_dispatch: bool = False
     # Open, and the next deadline within `DUE_SOON` (not past).
     due_soon_only: bool = False
+    # Open, with a rider message no one on the staff has seen.
+    unread_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class QueueRow:
     follow_up: bool
     # How often the worker reopened it by writing after 办结.
     reopened: int
+    # A rider message no one on the staff has seen yet.
+    unread: bool
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,22 @@ def deadline_counts(session: Session, viewer: StaffUser, now: datetime) -> Deadl
         return DeadlineCounts(due, None)
     overdue = select(func.count()).select_from(Ticket).where(Ticket.queue_rank == OPEN_RANK, Ticket.next_deadline < now)
     return DeadlineCounts(due, session.scalar(overdue) or 0)
+
+
+def _open_unread(query, viewer: StaffUser):
+    # Open tickets only, which the queue's rank index finds without reading the closed ones.
+    return in_scope(query, viewer).where(Ticket.queue_rank == OPEN_RANK, unread_clause())
+
+
+def unread_count(session: Session, viewer: StaffUser) -> int:
+    """Open tickets in the viewer's scope with a rider message no one has seen: the queue's and tab's count."""
+    return session.scalar(_open_unread(select(func.count()).select_from(Ticket), viewer)) or 0
+
+
+def unread_ids(session: Session, viewer: StaffUser, limit: int = LISTED_UNREAD) -> List[int]:
+    """Which open tickets those are, in queue order."""
+    query = _open_unread(select(Ticket.id), viewer).order_by(Ticket.next_deadline, Ticket.id).limit(limit)
+    return list(session.scalars(query))
 
 
 def next_deadline(ticket: Ticket) -> datetime:
@@ -224,6 +247,8 @@ def _filtered(viewer: StaffUser, filters: Filters, now: datetime) -> List[Column
         conditions += [Ticket.queue_rank == OPEN_RANK, Ticket.claimed_by.is_(None)]
     if filters.awaiting_dispatch:
         conditions.append(Ticket.district.is_(None))
+    if filters.unread_only:
+        conditions += [Ticket.queue_rank == OPEN_RANK, unread_clause()]
     if filters.due_soon_only:
         conditions += [
             Ticket.queue_rank == OPEN_RANK,
@@ -325,4 +350,5 @@ def _row(ticket: Ticket, now: datetime) -> QueueRow:
         handoff=ticket.handoff_active,
         follow_up=tickets.needs_follow_up(ticket),
         reopened=ticket.reopened_count,
+        unread=ticket.state in tickets.OPEN_STATES and is_unread(ticket),
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import canned_replies, enrolments, privacy, tickets, topics
+from core import canned_replies, enrolments, privacy, ticket_unread, tickets, topics
 from core.models import Attachment, AuditEvent, CannedReply, OutboxMessage, StaffUser, Ticket, TicketMessage
 from core.ticket_queue import in_scope
 from core.workers import WorkerRef
@@ -98,18 +98,19 @@ def ticket_in_scope(session: Session, ticket_id: Optional[int], viewer: StaffUse
 
 
 def open_ticket(session: Session, ticket_id: Optional[int], viewer: StaffUser, now: datetime) -> TicketPage:
-    """The ticket's page; records that the viewer saw its personal data (once an hour)."""
+    """The ticket's page; records that the viewer saw its personal data (once an hour) and its messages."""
     ticket = ticket_in_scope(session, ticket_id, viewer)
     _record_view(session, ticket, tickets.staff_actor(viewer), now)
-    staff_names = {u.id: u.display_name for u in session.scalars(select(StaffUser))}
+    ticket_unread.mark_seen(session, ticket)
+    return page_of(session, ticket, viewer, now)
+
+
+def page_of(session: Session, ticket: Ticket, viewer: StaffUser, now: datetime) -> TicketPage:
+    """What the page shows of a ticket in the viewer's scope; also what a live page redraws when it changes."""
     deliveries = list(session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)))
-    delivery_of = {json.loads(d.payload).get("message_id"): d.state for d in deliveries}
-    messages = session.scalars(
-        select(TicketMessage).where(TicketMessage.ticket_id == ticket.id).order_by(TicketMessage.id)
-    )
     return TicketPage(
         ticket=ticket,
-        lines=[Line(m, staff_names.get(m.staff_id, ""), delivery_of.get(m.id, "")) for m in messages],
+        lines=lines_after(session, ticket, 0),
         audit=list(
             session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id).order_by(AuditEvent.id))
         ),
@@ -123,6 +124,51 @@ def open_ticket(session: Session, ticket_id: Optional[int], viewer: StaffUser, n
         assignees=tickets.assignable(session, ticket),
         history=rider_history(session, ticket, viewer),
         signups=enrolments.listing(session, WorkerRef(ticket.channel, ticket.sender_id)),
+    )
+
+
+def _delivery_states(session: Session, ticket: Ticket) -> Dict[int, str]:
+    """Each staff reply's delivery state, by the reply's message id."""
+    query = select(OutboxMessage.payload, OutboxMessage.state).where(OutboxMessage.ticket_id == ticket.id)
+    rows = session.execute(query)
+    return {json.loads(payload).get("message_id"): state for payload, state in rows}
+
+
+def lines_after(session: Session, ticket: Ticket, after: int) -> List[Line]:
+    """The ticket's conversation after message `after` (0: all of it), oldest first, a batch at a time."""
+    messages = list(
+        session.scalars(
+            select(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket.id, TicketMessage.id > after)
+            .order_by(TicketMessage.id)
+            .limit(None if after == 0 else FEED_BATCH)
+        )
+    )
+    if not messages:
+        return []
+    staff_ids = {m.staff_id for m in messages if m.staff_id is not None}
+    names = dict(session.execute(select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(staff_ids))).all())
+    delivery_of = _delivery_states(session, ticket)
+    return [Line(m, names.get(m.staff_id, ""), delivery_of.get(m.id, "")) for m in messages]
+
+
+def status_mark(session: Session, ticket: Ticket, now: datetime) -> Tuple[Any, ...]:
+    """Everything of a ticket that its open page shows beside the messages: when it differs, the page redraws that part.
+
+    Cheap enough to read every second: the ticket's row, its newest audit entry and its deliveries' states.
+    """
+    last_audit = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.ticket_id == ticket.id))
+    return (
+        ticket.state,
+        ticket.claimed_by,
+        ticket.district,
+        ticket.rating,
+        ticket.followed_up_at,
+        ticket.reopened_count,
+        ticket.handoff_active,
+        tickets.is_overdue(ticket, now),
+        last_audit,
+        tuple(sorted(_delivery_states(session, ticket).items(), key=lambda item: item[0] or 0)),
     )
 
 

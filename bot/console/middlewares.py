@@ -41,6 +41,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+def wants_json(request: web.Request) -> bool:
+    """The console's script asked (fetch with `Accept: application/json`), not a form post."""
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
 @web.middleware
 async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every refusal becomes a page in Chinese with its own status; nothing internal is shown.
@@ -63,4 +68,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
 
 def _page(request: web.Request, status: int, **context: Any) -> web.Response:
     values: Dict[str, Any] = {"message": "", "code": "", "params": {}, **context}
+    if wants_json(request):  # the page's script shows the same words beside the form
+        error = aiohttp_jinja2.render_string("error_message.html", request, values).strip()
+        return web.json_response({"error": error}, status=status)
     return aiohttp_jinja2.render_template("error.html", request, values, status=status)

@@ -12,11 +12,11 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.console.auth import USER, current_user
-from bot.console.middlewares import Refusal
+from bot.console.middlewares import Refusal, wants_json
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
-from core import outbox, safe_text, staff, ticket_queue, ticket_views, tickets, topics
+from core import outbox, safe_text, staff, ticket_queue, ticket_unread, ticket_views, tickets, topics
 from core.content.loader import district_names
 from core.models import Attachment, StaffUser, Ticket
 
@@ -36,6 +36,7 @@ QUEUE_PARAMETERS = (
     "unassigned",
     "dispatch",
     "due_soon",
+    "unread",
     "from",
     "to",
 )
@@ -68,6 +69,7 @@ async def queue(request: web.Request) -> web.Response:
         unassigned=query.get("unassigned") == "1",
         awaiting_dispatch=query.get("dispatch") == "1",
         due_soon_only=query.get("due_soon") == "1",
+        unread_only=query.get("unread") == "1",
     )
     now = clock.utc()
     number = an_id(query.get("page") or "1") or 1
@@ -82,6 +84,7 @@ async def queue(request: web.Request) -> web.Response:
             "categories": topics.category_labels(session, tickets.CATEGORIES),
             "follow_ups": ticket_queue.follow_ups_due(session, user),
             "last_id": ticket_views.newest_ticket_id(session),
+            "unread": ticket_queue.unread_count(session, user),
         }
 
     context = await read_in_transaction(request, load)
@@ -131,8 +134,15 @@ async def ticket_page(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("ticket.html", request, context)
 
 
-def _back(request: web.Request) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(f"/console/tickets/{request.match_info['ticket_id']}")
+def _done(request: web.Request, **answer: str) -> web.Response:
+    """After a change: for the page's script a JSON answer (the live feed shows the change), else back to the page.
+
+    Without JavaScript every form posts and follows the redirect, as before.
+    """
+    if wants_json(request):
+        return web.json_response({"ok": True, **answer})
+    redirect = answer.get("redirect") or f"/console/tickets/{request.match_info['ticket_id']}"
+    raise web.HTTPSeeOther(redirect)
 
 
 StaffAction = Callable[[Session, Ticket, StaffUser, datetime], Any]
@@ -146,27 +156,27 @@ async def _act_on_ticket(request: web.Request, action: StaffAction) -> None:
     )
 
 
-async def reply(request: web.Request) -> web.StreamResponse:
+async def reply(request: web.Request) -> web.Response:
     form = await read_form(request)
     text, key = str(form.get("text", "")), str(form.get("request_key", "")) or secrets.token_urlsafe(12)
     await _act_on_ticket(request, lambda s, ticket, user, now: tickets.reply(s, ticket, user, text, now, key))
-    raise _back(request)
+    return _done(request, request_key=secrets.token_urlsafe(12))  # the page's next reply is another one
 
 
-async def note(request: web.Request) -> web.StreamResponse:
+async def note(request: web.Request) -> web.Response:
     form = await read_form(request)
     text = str(form.get("text", "")).strip()
     if text:
         await _act_on_ticket(request, lambda s, ticket, user, now: tickets.note(s, ticket, user, text, now))
-    raise _back(request)
+    return _done(request)
 
 
-async def claim(request: web.Request) -> web.StreamResponse:
+async def claim(request: web.Request) -> web.Response:
     await _act_on_ticket(request, tickets.claim)
-    raise _back(request)
+    return _done(request)
 
 
-async def transfer(request: web.Request) -> web.StreamResponse:
+async def transfer(request: web.Request) -> web.Response:
     form = await read_form(request)
     district = str(form.get("district", ""))
     if district not in district_names():
@@ -174,11 +184,11 @@ async def transfer(request: web.Request) -> web.StreamResponse:
     await _act_on_ticket(request, lambda s, ticket, user, now: tickets.transfer(s, ticket, user, district, now))
     user = current_user(request)
     if user.role != "admin" and user.district != district:
-        raise web.HTTPSeeOther("/console/")  # the ticket has left this member's scope
-    raise _back(request)
+        return _done(request, redirect="/console/")  # the ticket has left this member's scope
+    return _done(request)
 
 
-async def assign(request: web.Request) -> web.StreamResponse:
+async def assign(request: web.Request) -> web.Response:
     form = await read_form(request)
     assignee_id = an_id(form.get("assignee"))
 
@@ -189,7 +199,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
         tickets.assign(session, ticket, user, assignee, now)
 
     await _act_on_ticket(request, give)
-    raise _back(request)
+    return _done(request)
 
 
 async def deadline_context(request: web.Request) -> Dict[str, Any]:
@@ -202,19 +212,19 @@ async def deadline_context(request: web.Request) -> Dict[str, Any]:
     return {"deadlines": counts}
 
 
-async def resolve(request: web.Request) -> web.StreamResponse:
+async def resolve(request: web.Request) -> web.Response:
     await _act_on_ticket(request, tickets.resolve)
-    raise _back(request)
+    return _done(request)
 
 
-async def follow_up(request: web.Request) -> web.StreamResponse:
+async def follow_up(request: web.Request) -> web.Response:
     form = await read_form(request)
     text = str(form.get("text", ""))
     await _act_on_ticket(request, lambda s, ticket, user, now: tickets.record_follow_up(s, ticket, user, text, now))
-    raise _back(request)
+    return _done(request)
 
 
-async def retry_delivery(request: web.Request) -> web.StreamResponse:
+async def retry_delivery(request: web.Request) -> web.Response:
     form = await read_form(request)
     now = request.config_dict[SERVICES].clock.utc()
 
@@ -224,7 +234,21 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
         outbox.retry_now(session, row.id, now)
 
     await in_transaction(request, retry)
-    raise _back(request)
+    return _done(request)
+
+
+async def seen(request: web.Request) -> web.Response:
+    """The open page showed the rider's messages up to `message_id`: they are no longer unread."""
+    form = await read_form(request)
+    message_id = an_id(form.get("message_id"))
+    user = current_user(request)
+
+    def mark(session: Session) -> None:
+        ticket = _in_scope_or_error(lambda: ticket_views.ticket_in_scope(session, _ticket_id(request), user))
+        ticket_unread.mark_seen(session, ticket, message_id)
+
+    await in_transaction(request, mark)
+    return web.json_response({"ok": True})
 
 
 async def attachment(request: web.Request) -> web.Response:
@@ -256,4 +280,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/tickets/{ticket_id:\\d+}/resolve", resolve)
     app.router.add_post("/tickets/{ticket_id:\\d+}/follow-up", follow_up)
     app.router.add_post("/tickets/{ticket_id:\\d+}/retry", retry_delivery)
+    app.router.add_post("/tickets/{ticket_id:\\d+}/seen", seen)
     app.router.add_get("/attachments/{attachment_id:\\d+}", attachment)

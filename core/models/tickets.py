@@ -52,6 +52,8 @@ class Ticket(Base):
     resolved_at = Column(DateTime, nullable=True)
     closed_at = Column(DateTime, nullable=True)
     last_worker_message_at = Column(DateTime, nullable=True)
+    # Staff have seen the conversation up to here: a rider message after it is unread.
+    staff_seen_at = Column(DateTime, nullable=True)
     reopened_count = Column(Integer, nullable=False, default=0)
     rating = Column(Integer, nullable=True)
     rated_at = Column(DateTime, nullable=True)

@@ -129,3 +129,39 @@ def test_a_ticket_may_wait_without_a_district_and_search_still_finds_new_tickets
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT district FROM tickets WHERE id = 1")) == "潞州区"
     engine.dispose()
+
+
+def test_tickets_open_before_the_unread_count_arrived_count_as_seen_and_down_keeps_their_messages(
+    empty_database: str,
+) -> None:
+    """0014: staff_seen_at starts at each ticket's last rider message; down drops it in place, rows intact."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0013")
+    engine = make_engine(empty_database)
+    written = datetime(2026, 11, 29, 8, 0)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO tickets (id, number, category, sla_class, district, channel, sender_id, state, "
+                "description, place_text, handoff_active, created_at, respond_by, resolve_by, reopened_count, "
+                "queue_rank, next_deadline, last_worker_message_at) VALUES (1, 'CZ-20261129-0001', "
+                "'request_human', 'ordinary', '潞州区', 'rest', 'w1', 'new', '押金不退', '', false, :t, :t, :t, "
+                "0, 0, :t, :t)"
+            ),
+            {"t": written},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO ticket_messages (ticket_id, author, text, created_at) VALUES (1, 'worker', '押金不退', :t)"
+            ),
+            {"t": written},
+        )
+    command.upgrade(config, "0014")
+    with engine.connect() as connection:
+        seen = connection.scalar(text("SELECT staff_seen_at FROM tickets WHERE id = 1"))
+    assert str(seen).startswith("2026-11-29 08:00")
+    command.downgrade(config, "0013")
+    with engine.connect() as connection:
+        assert "staff_seen_at" not in {c["name"] for c in inspect(connection).get_columns("tickets")}
+        assert connection.scalar(text("SELECT count(*) FROM ticket_messages WHERE ticket_id = 1")) == 1
+    engine.dispose()

@@ -74,7 +74,7 @@ async def test_states_and_audit_entries_are_in_chinese(client, web_services) -> 
     for action in ("claim", "resolve"):
         assert (await client.post(f"/console/tickets/{ticket.id}/{action}", data={"csrf": csrf})).status == 200
     page = await (await client.get(f"/console/tickets/{ticket.id}")).text()
-    heading = visible(re.search(r"<h1>(.*?)</h1>", page, re.S).group(1))
+    heading = visible(re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1))
     assert heading.split("\n")[-1] == "已办结"
     assert [re.sub(r"^\d\d-\d\d \d\d:\d\d · ", "", line) for line in items(page, "audit")] == [
         "骑手 · 受理 一般 转人工",
