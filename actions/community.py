@@ -10,7 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.runtime import entity_value, faq_search, in_thread, latest_intent, latest_text, read_in_thread, worker_of
+from actions.runtime import (
+    entity_value,
+    faq_search,
+    in_thread,
+    latest_intent,
+    latest_text,
+    read_in_thread,
+    utter_faq,
+    worker_of,
+)
 from core import community, faq, validation, workers
 
 
@@ -53,7 +62,7 @@ class ActionAnswerFaq(Action):
         if chosen is not None:
             entry = await read_in_thread(lambda s: faq.entry(s, chosen))
             if entry:
-                dispatcher.utter_message(response="utter_faq_answer", question=entry.question, answer=entry.answer)
+                utter_faq(dispatcher, entry)
                 return [SlotSet("faq_id", None)]
         matches = await faq_search(latest_text(tracker))
         answer_or_suggest(dispatcher, matches)
@@ -63,7 +72,7 @@ class ActionAnswerFaq(Action):
 def answer_or_suggest(dispatcher: CollectingDispatcher, matches: List[faq.FaqMatch]) -> None:
     """The best answer when it clearly fits, else buttons for the close ones, else a person."""
     if matches and matches[0].similarity >= faq.ANSWER_THRESHOLD:
-        dispatcher.utter_message(response="utter_faq_answer", question=matches[0].question, answer=matches[0].answer)
+        utter_faq(dispatcher, matches[0])
         return
     close = [m for m in matches if m.similarity >= faq.SUGGEST_THRESHOLD]
     if close:
@@ -85,7 +94,7 @@ class ActionTopicAnswer(Action):
         # The worker's words share nothing with the entries: give the intent's first one.
         best = matches[0] if matches else await read_in_thread(lambda s: faq.first_of_intent(s, intent))
         if best:
-            dispatcher.utter_message(response="utter_faq_answer", question=best.question, answer=best.answer)
+            utter_faq(dispatcher, best)
         else:
             dispatcher.utter_message(response="utter_topic_none")
         return []

@@ -9,7 +9,8 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, FollowupActio
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.runtime import faq_search, latest_text, read_in_thread, redispatch, reset, worker_of
+from actions import unanswered
+from actions.runtime import faq_search, latest_text, read_in_thread, redispatch, reset, utter_faq, worker_of
 from core import faq, topics, workers
 
 # Intents never offered as a button: they are not things a worker wants done.
@@ -80,10 +81,11 @@ class ActionHandleFallback(Action):
         matches = await faq_search(text)
         if matches and matches[0].similarity >= faq.ANSWER_THRESHOLD:
             best = matches[0]
-            dispatcher.utter_message(response="utter_faq_answer", question=best.question, answer=best.answer)
+            utter_faq(dispatcher, best)
             return []
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_clarify_handoff")
+            await unanswered.keep(tracker, "handoff")
             return [SlotSet("ticket_intent", "request_human"), FollowupAction("action_start_ticket")]
         ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
         ranked = [name for name in ranking if name not in NOT_OFFERED]
@@ -98,6 +100,7 @@ class ActionHandleFallback(Action):
             dispatcher.utter_message(response="utter_clarify", buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_clarify_none")
+        await unanswered.keep(tracker, "clarification" if buttons else "fallback")
         return []
 
 

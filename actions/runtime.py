@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVa
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from core import validation
@@ -44,6 +45,13 @@ async def read_in_thread(work: Callable[[Session], T]) -> T:
 async def faq_search(text: str, intent: Optional[str] = None, limit: int = 3) -> List[FaqMatch]:
     """FAQ entries for a question, from the index the retriever keeps fresh."""
     return await asyncio.to_thread(services().faq.search, text, limit, intent)
+
+
+def utter_faq(dispatcher: CollectingDispatcher, match: FaqMatch) -> None:
+    """An FAQ entry's answer; the message carries the entry's id, so a rider's 👍/👎 names the entry."""
+    dispatcher.utter_message(
+        response="utter_faq_answer", question=match.question, answer=match.answer, faq_id=match.entry_id
+    )
 
 
 def worker_of(tracker: Tracker) -> WorkerRef:

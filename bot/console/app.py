@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import admin, auth, events, metrics_view, tickets_view
+from bot.console import admin, auth, events, inbox_view, metrics_view, tickets_view
 from bot.console.middlewares import error_pages, security_headers
 from core.clock import Clock
 from core.settings import Settings
@@ -32,5 +32,6 @@ def create_console(settings: Settings) -> web.Application:
     tickets_view.setup_routes(console)
     metrics_view.setup_routes(console)
     admin.setup_routes(console)
+    inbox_view.setup_routes(console)
     events.setup_routes(console)
     return console

@@ -4,6 +4,7 @@ from core.models.base import Base, utcnow
 from core.models.content import FaqEntry, LegalSection, LegalTopic, PassGuide, Topic
 from core.models.places import District, Landmark, LegalAidPoint, Place
 from core.models.programmes import Enrolment, Programme
+from core.models.review import FaqDraft, InboxGroup, InboxMessage, LabelledExample, RatedAnswer
 from core.models.tickets import (
     Attachment,
     AuditEvent,
@@ -28,8 +29,12 @@ __all__ = [
     "CannedReply",
     "District",
     "Enrolment",
+    "FaqDraft",
     "FaqEntry",
     "InboundMessage",
+    "InboxGroup",
+    "InboxMessage",
+    "LabelledExample",
     "Landmark",
     "LegalAidPoint",
     "LegalSection",
@@ -40,6 +45,7 @@ __all__ = [
     "Place",
     "Programme",
     "QueuedReply",
+    "RatedAnswer",
     "StaffSession",
     "StaffUser",
     "Ticket",

@@ -8,14 +8,17 @@ from typing import Iterator, List, Set, Tuple
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from core import geo, ticket_queue
 from core.cli import alembic_config, migrate
 from core.content import loader
 from core.db import make_engine, make_session_factory
-from core.models import StaffUser
+from core.models import Base, StaffUser
 from tests.conftest import FIXED_TODAY, pg_schema
+from tests.unit.test_staff_accounts import _names
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -164,4 +167,28 @@ def test_tickets_open_before_the_unread_count_arrived_count_as_seen_and_down_kee
     with engine.connect() as connection:
         assert "staff_seen_at" not in {c["name"] for c in inspect(connection).get_columns("tickets")}
         assert connection.scalar(text("SELECT count(*) FROM ticket_messages WHERE ticket_id = 1")) == 1
+    engine.dispose()
+
+
+def test_the_review_inbox_tables_match_the_models_and_go_down_and_up_again(empty_database: str) -> None:
+    """0015: the review inbox, rated answers, FAQ drafts and labelled examples; down drops them, keeping the FAQ."""
+    ours = {"inbox_groups", "inbox_messages", "rated_answers", "faq_drafts", "labelled_examples"}
+    migrate(empty_database)
+    engine = make_engine(empty_database)
+
+    def differences() -> list:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return [d for d in compare_metadata(context, Base.metadata) if ours & _names(d)]
+
+    def tables() -> Set[str]:
+        with engine.connect() as connection:
+            return set(inspect(connection).get_table_names())
+
+    assert differences() == [] and ours <= tables()
+    config = alembic_config(empty_database)
+    command.downgrade(config, "0014")
+    assert not ours & tables() and "faq_entries" in tables()
+    command.upgrade(config, "head")
+    assert differences() == [] and ours <= tables()
     engine.dispose()
