@@ -21,13 +21,15 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 
 from bot.channels import buttons
+from bot.channels.answer_sources import ANSWER_ID, SourcedCollector, keep_out_of_scope
 from bot.channels.replies import domain_messages, staff_own_conversation
 from bot.stores.tracker_store import TrackerStoreUnavailable
 from core import safe_text
 from core.settings import Settings
+from core.workers import WorkerRef
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -59,7 +61,7 @@ async def answer(
     Every channel's messages pass here, so this is where text from outside is made safe.
     """
     agent = app.ctx.agent
-    collector = CollectingOutputChannel()
+    collector = SourcedCollector()
     text = safe_text.clean(text) if isinstance(text, str) else ""
     sender = safe_text.clean(sender, MAX_SENDER_CHARS)
     try:
@@ -77,6 +79,7 @@ async def answer(
         logger.exception("handling a %s message from %s failed", channel, sender)
         return domain_messages(agent, "utter_try_again", sender)
     if collector.messages or await staff_own_conversation(agent, sender):
+        await keep_out_of_scope(WorkerRef(channel, sender), text, collector.messages)
         return collector.messages
     return domain_messages(agent, "utter_try_again", sender)
 
@@ -94,8 +97,9 @@ async def numbered_choice(agent: Any, sender: Text, text: Text) -> Text:
 
 
 def as_rendered(message: Dict[Text, Any]) -> Dict[Text, Any]:
-    """A collected message as a `Sender` takes it: text and buttons."""
+    """A collected message as a `Sender` takes it: text, buttons and the id of an answer to rate."""
     rendered: Dict[Text, Any] = {"text": message.get("text") or message.get("image") or ""}
-    if message.get("buttons"):
-        rendered["buttons"] = message["buttons"]
+    for kept in ("buttons", ANSWER_ID):
+        if message.get(kept):
+            rendered[kept] = message[kept]
     return rendered

@@ -25,6 +25,7 @@ from sanic.response import HTTPResponse
 
 from bot import rate_limits
 from bot.channels import conversations
+from bot.channels.answer_sources import without_sources
 from bot.channels.handling import answer
 from bot.channels.replies import domain_messages
 from core.settings import Settings
@@ -69,10 +70,13 @@ def parse_body(request: Request) -> Dict[Text, Any]:
 class RestInput(RasaRestInput):
     """Rasa's rest channel behind a request check (see the module docstring).
 
+    Its replies are Rasa's, without what produced each (`keeps_sources` says otherwise).
     It is for trying the assistant out and for integrations: with NUANXIN_ENV=production
     it is off unless REST_TOKEN is set, and with REST_TOKEN every post must carry it
     (`Authorization: Bearer …`). Each sender and each address has a rate limit.
     """
+
+    keeps_sources = False
 
     def __init__(self) -> None:
         settings = Settings.from_env()
@@ -141,4 +145,5 @@ class RestInput(RasaRestInput):
         agent = request.app.ctx.agent
         if not message.strip():
             return domain_messages(agent, "utter_please_rephrase", sender)
-        return await answer(request.app, on_new_message, message, sender, self.name(), metadata)
+        replies = await answer(request.app, on_new_message, message, sender, self.name(), metadata)
+        return replies if self.keeps_sources else without_sources(replies)

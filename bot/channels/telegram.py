@@ -9,6 +9,7 @@ without a message with HTTP 500. This one:
 - turns a shared location into the `/share_location` intent with its coordinates;
 - stores a photo as an attachment and passes its caption (or [照片]) on;
 - answers inline buttons (`answerCallbackQuery`) and passes their payload on;
+- puts 👍/👎 under an answer and stores a tap on them (bot/channels/telegram_ratings.py);
 - acknowledges edited messages and updates without a message with 200;
 - treats each member of a group as a conversation of their own;
 - splits replies longer than Telegram's 4096 characters at line ends, and waits
@@ -37,7 +38,8 @@ from sanic.response import HTTPResponse
 from sqlalchemy.orm import Session
 
 from bot.channels import buttons as button_kinds
-from bot.channels import conversations
+from bot.channels import conversations, telegram_ratings
+from bot.channels.answer_sources import offer_rating
 from bot.channels.handling import answer, as_rendered, location_payload
 from bot.channels.outgoing import SendError, send_through_outbox, split_text
 from bot.channels.replies import domain_messages
@@ -132,7 +134,7 @@ class TelegramSender:
 
     async def send(self, recipient: str, message: Dict[str, Any]) -> None:
         pieces = split_text(message.get("text") or "", TEXT_LIMIT)
-        markup = _keyboard(message.get("buttons") or [])
+        markup = telegram_ratings.with_rating(_keyboard(message.get("buttons") or []), message.get("answer_id"))
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
             await self._call(self._bot.send_message, chat_of(recipient), piece, reply_markup=markup if last else None)
@@ -238,7 +240,11 @@ class TelegramInput(InputChannel):
         if await asyncio.to_thread(services.read, lambda s: inbound.seen(s, *handled)):
             logger.info("Telegram update %s seen before; ignored", update.update_id)
             return
-        incoming = await self._incoming(update)
+        if telegram_ratings.is_rating(update):
+            await telegram_ratings.take(self._get_bot(), services, update, chat_of_update(update) or "")
+            incoming = None
+        else:
+            incoming = await self._incoming(update)
         if incoming is None:
             # Edited messages, channel posts, membership changes: acknowledged, nothing to answer.
             await asyncio.to_thread(
@@ -251,6 +257,7 @@ class TelegramInput(InputChannel):
             replies = domain_messages(agent, "utter_please_rephrase", sender)
         else:
             replies = await answer(request.app, on_new_message, text, sender, CHANNEL, metadata)
+            replies = await offer_rating(services, WorkerRef(CHANNEL, sender), text, replies)
         rendered = [as_rendered(reply) for reply in replies]
         telegram = TelegramSender(self._get_bot())
         await send_through_outbox(services, telegram, CHANNEL, sender, rendered, f"tg:{update.update_id}", handled)

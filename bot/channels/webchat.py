@@ -25,7 +25,13 @@ logger = logging.getLogger(__name__)
 
 
 class WebChatInput(RestInput):
-    """`POST /webhooks/webchat/webhook`, signed by the web app."""
+    """`POST /webhooks/webchat/webhook`, signed by the web app.
+
+    Replies keep what produced them: the web app stores the answer a visitor
+    may rate with its source, and strips the source before the page sees it.
+    """
+
+    keeps_sources = True
 
     def __init__(self, secret: Text) -> None:
         self._secret = secret

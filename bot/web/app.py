@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot import rate_limits
 from bot.console.app import create_console
-from bot.web import chat, replies
+from bot.web import chat, ratings, replies
 from bot.web.chat import STATIC_DIR
 from bot.web.keys import HTTP_CLIENT, LIMITER, SERVICES
 from core.services import Services
@@ -33,6 +33,7 @@ def create_app(settings: Settings, services: Optional[Services] = None) -> web.A
     app.cleanup_ctx.append(resources)
     app.router.add_get("/healthz", health)
     chat.setup(app, settings)
+    ratings.setup(app, settings)
     replies.setup(app)
     app.add_subapp("/console/", create_console(settings))
     app.router.add_static("/static/", STATIC_DIR, append_version=True)

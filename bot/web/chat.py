@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from bot.channels.answer_sources import offer_rating
 from bot.channels.signature import SIGNATURE_HEADER, sign
 from bot.web import identity, replies
 from bot.web.database import in_transaction, read_in_transaction
@@ -192,7 +193,8 @@ class ChatHandler:
                 if reply.status != 200:
                     log.warning("rasa answered %s for %s", reply.status, sender)
                     raise web.HTTPBadGateway(text="the assistant is not answering; please try again")
-                return await reply.json()
+                answered = await reply.json()
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("rasa unreachable: %s", error)
             raise web.HTTPServiceUnavailable(text="the assistant is restarting; please try again") from None
+        return await offer_rating(request.config_dict[SERVICES], WorkerRef(CHANNEL, sender), message, answered)

@@ -77,6 +77,43 @@
     for (const m of messages) {
       if (m.text) bubble(m.staff ? "staff" : "bot", m.text);
       if (m.buttons && m.buttons.length) buttons(m.buttons, true);
+      if (m.answer_id) rating(m.answer_id);
+    }
+  }
+
+  // 👍/👎 under an answer: the server knows which answer by its id, and whose by the cookie.
+  function rating(answerId) {
+    const box = document.createElement("div");
+    box.className = "rating";
+    const label = document.createElement("span");
+    label.textContent = "这个回答有帮助吗？";
+    box.appendChild(label);
+    for (const [value, title, name] of [["up", "👍", "有帮助"], ["down", "👎", "没帮助"]]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = title;
+      button.setAttribute("aria-label", name);
+      button.dataset.rating = value;
+      button.addEventListener("click", () => rate(box, answerId, value));
+      box.appendChild(button);
+    }
+    log.appendChild(box);
+    scroll();
+  }
+
+  async function rate(box, answerId, value) {
+    for (const button of box.querySelectorAll("button")) button.setAttribute("aria-pressed", String(button.dataset.rating === value));
+    try {
+      const response = await fetch("/api/chat/feedback", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ answer_id: answerId, rating: value }),
+      });
+      box.firstChild.textContent = response.ok
+        ? (value === "up" ? "谢谢您的反馈！" : "谢谢反馈，我们会改进这个回答。")
+        : "反馈没有发出去，请稍后再试。";
+    } catch (error) {
+      box.firstChild.textContent = "反馈没有发出去，请稍后再试。";
     }
   }
 
