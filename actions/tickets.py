@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
+from actions import unanswered
 from actions.runtime import (
     entity_value,
     in_thread,
@@ -69,6 +70,8 @@ class ActionStartTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         intent = latest_intent(tracker)
+        if intent == "request_human":
+            await unanswered.keep_handoff_after_failure(tracker)
         if intent not in TICKET_INTENTS:
             intent = tracker.get_slot("ticket_intent") or "request_human"
             if intent not in TICKET_INTENTS and intent not in ESCALATED_LOOKUPS:

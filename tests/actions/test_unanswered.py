@@ -1,5 +1,6 @@
-"""The fallback action keeps what it could not answer for the review inbox: masked, with why, the
-classifier's guess, the channel and the district; an FAQ answer names its entry for 👍/👎."""
+"""The fallback action, and a request for a person after a failed answer, keep what the assistant could not
+answer for the review inbox: masked, with why, the classifier's guess, the channel and the district; an FAQ
+answer names its entry for 👍/👎."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from actions.conversation import ActionHandleFallback
 from actions.runtime import REDISPATCHED
+from actions.tickets import ActionStartTicket
 from core import review
 from core.models import InboxMessage
 from core.services import Services
@@ -92,3 +94,29 @@ async def test_a_database_failure_is_logged_and_the_rider_still_gets_the_reply(
         await ActionHandleFallback().run(dispatcher, state, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_clarify_none"]
     assert "could not keep a fallback message" in caplog.text and "database is locked" in caplog.text
+
+
+def failed_answer(response: str) -> dict:
+    return {"event": "bot", "text": "这个我暂时帮不上忙。", "data": {}, "metadata": {"utter_action": response}}
+
+
+async def test_asking_for_a_person_right_after_a_failed_answer_keeps_the_message_it_failed(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict
+) -> None:
+    ranking = [{"name": "out_of_scope", "confidence": 0.8}]
+    earlier = [user_event("外卖箱子被偷了", "out_of_scope", ranking=ranking), failed_answer("utter_out_of_scope")]
+    state = tracker("转人工", "request_human", history=earlier, channel="wechat")
+    await ActionStartTicket().run(dispatcher, state, domain)
+    assert [(m.reason, m.text, m.intent, m.channel) for m in kept(core)] == [
+        ("handoff", "外卖箱子被偷了", "out_of_scope", "wechat")
+    ]
+
+
+async def test_asking_for_a_person_after_an_answer_that_helped_keeps_nothing(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict
+) -> None:
+    earlier = [user_event("附近驿站", "find_station"), failed_answer("utter_stations_found")]
+    await ActionStartTicket().run(dispatcher, tracker("转人工", "request_human", history=earlier), domain)
+    earlier = [user_event("外卖箱子被偷了", "out_of_scope"), failed_answer("utter_out_of_scope")]
+    await ActionStartTicket().run(dispatcher, tracker("路灯坏了", "report_issue", history=earlier), domain)
+    assert kept(core) == []
