@@ -109,7 +109,15 @@ FORGET_FAILURES_AFTER = timedelta(hours=24)
 
 
 class StaffError(ValueError):
-    """A staff account or session request that cannot be granted; the message is for the console."""
+    """A staff account or session request that cannot be granted; the message is for the console.
+
+    `field` names the form field at fault (username, password, display_name, role,
+    district), so the console can show the reason beside it; empty for the whole request.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def hash_password(password: str) -> str:
@@ -161,7 +169,7 @@ def password_problem(password: str, username: str = "") -> Optional[str]:
 def check_password_policy(password: str, username: str) -> None:
     problem = password_problem(password, username)
     if problem:
-        raise StaffError(problem)
+        raise StaffError(problem, "password")
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,35 +197,87 @@ def signed_in_member(session: Session, user_id: int) -> StaffUser:
     return user
 
 
+def _checked_role_and_district(role: str, district: Optional[str]) -> Optional[str]:
+    """The district the account keeps: a staff member's, which they must have; an admin's none (the whole city)."""
+    if role not in ROLES:
+        raise StaffError("角色只能是工作人员或管理员", "role")
+    if district and district not in known_districts():
+        raise StaffError(f"没有“{district}”这个区县；可选：{'、'.join(known_districts())}", "district")
+    if role == "staff" and not district:
+        raise StaffError("工作人员必须选一个区县；管理员看全市，不选区县", "district")
+    return district if role == "staff" else None
+
+
+def _checked_display_name(display_name: str) -> str:
+    display_name = display_name.strip()
+    if len(display_name) > MAX_NAME_CHARS:
+        raise StaffError(f"姓名不能超过 {MAX_NAME_CHARS} 个字", "display_name")
+    return display_name
+
+
 def create_user(
     session: Session, username: str, password: str, role: str, district: Optional[str], display_name: str = ""
 ) -> StaffUser:
-    username, display_name = username.strip(), display_name.strip()
-    if role not in ROLES:
-        raise StaffError(f"角色只能是 {' / '.join(ROLES)}")
-    if district and district not in known_districts():
-        raise StaffError(f"没有“{district}”这个区县；可选：{'、'.join(known_districts())}")
-    if role == "staff" and not district:
-        raise StaffError("工作人员必须选一个区县；管理员看全市，不选区县")
-    if not username or len(username) > MAX_NAME_CHARS or len(display_name) > MAX_NAME_CHARS:
-        raise StaffError(f"用户名不能为空，用户名和姓名都不能超过 {MAX_NAME_CHARS} 个字")
+    username = username.strip()
+    district = _checked_role_and_district(role, district)
+    if not username or len(username) > MAX_NAME_CHARS:
+        raise StaffError(f"用户名不能为空，也不能超过 {MAX_NAME_CHARS} 个字", "username")
+    display_name = _checked_display_name(display_name)
     check_password_policy(password, username)
     if session.scalars(select(StaffUser).where(StaffUser.username == username)).first():
-        raise StaffError(f"用户名“{username}”已经有人用了")
+        raise StaffError(f"用户名“{username}”已经有人用了", "username")
     user = StaffUser(
         username=username,
         display_name=display_name or username,
         password_hash=hash_password(password),
         role=role,
-        district=district if role == "staff" else None,
+        district=district,
     )
     session.add(user)
     session.flush()
     return user
 
 
-def _audit(session: Session, actor: StaffUser, action: str, user: StaffUser, now: datetime) -> None:
-    session.add(AuditEvent(at=now, actor=f"staff:{actor.username}", action=action, detail=f"account:{user.username}"))
+def update_account(
+    session: Session,
+    user: StaffUser,
+    display_name: str,
+    role: str,
+    district: Optional[str],
+    actor: StaffUser,
+    now: datetime,
+) -> List[str]:
+    """Change an account's name, role and district; returns the fields changed, each audited.
+
+    A new role or district ends the account's sessions, so nothing it had open (a live
+    queue of the old district, say) keeps the old scope. Admins cannot demote themselves:
+    the city must not be left without one by a slip.
+    """
+    district = _checked_role_and_district(role, district)
+    display_name = _checked_display_name(display_name) or user.username
+    if actor.id == user.id and user.role == "admin" and role != "admin":
+        raise StaffError("不能取消自己的管理员身份；如确需调整，请另一位管理员来改", "role")
+    changes = [
+        (name, before, after)
+        for name, before, after in (
+            ("display_name", user.display_name, display_name),
+            ("role", user.role, role),
+            ("district", user.district, district),
+        )
+        if before != after
+    ]
+    for name, before, after in changes:
+        setattr(user, name, after)
+        _audit(session, actor, "account_updated", user, now, f"{name}:{before or ''}→{after or ''}")
+    if any(name != "display_name" for name, _, _ in changes):
+        end_sessions(session, user)
+    session.flush()
+    return [name for name, _, _ in changes]
+
+
+def _audit(session: Session, actor: StaffUser, action: str, user: StaffUser, now: datetime, change: str = "") -> None:
+    detail = f"account:{user.username}" + (f" {change}" if change else "")
+    session.add(AuditEvent(at=now, actor=f"staff:{actor.username}", action=action, detail=detail))
 
 
 def end_sessions(session: Session, user: StaffUser) -> None:
@@ -228,16 +288,23 @@ def end_sessions(session: Session, user: StaffUser) -> None:
 
 
 def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser, now: datetime) -> None:
-    """Disable or enable an account; either way its old sessions are over for good."""
+    """Disable or enable an account; either way its old sessions are over for good. Never one's own."""
+    if actor.id == user.id:
+        raise StaffError("不能停用自己的账号")
     user.active = active
     end_sessions(session, user)
     _audit(session, actor, "account_enabled" if active else "account_disabled", user, now)
 
 
 def set_password(session: Session, user: StaffUser, password: str, actor: StaffUser, now: datetime) -> None:
-    """A new password (an admin's reset, or the user's own change); every session of the account ends."""
+    """A new password (an admin's reset, or the user's own change); every session of the account ends.
+
+    An admin's reset is a temporary password, which its owner must change at the next
+    login: the admin knows it, and it travelled to the owner by phone or chat.
+    """
     check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
+    user.must_change_password = actor.id != user.id
     end_sessions(session, user)
     _audit(session, actor, "password_changed" if actor.id == user.id else "password_reset", user, now)
 
@@ -355,6 +422,7 @@ def log_in(session: Session, username: str, password: str, address: str, now: da
         return LoginOutcome(retry_after=max(waits), throttled=True)
     user = authenticate(session, username, password)
     if user is not None:
+        user.last_login_at = now
         account, address_row = rows[0][1], rows[1][1]
         session.delete(account)
         if address_row.failures == 0:

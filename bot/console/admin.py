@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -109,10 +109,23 @@ async def confirm_import(request: web.Request) -> web.Response:
     return await content_page(request, report=report)
 
 
-async def users_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+Errors = Dict[str, str]  # a form field (or "" for the whole form) → why it was refused, in Chinese
+
+
+def _refused(error: staff.StaffError, field: str = "") -> Errors:
+    """The refusal beside the field it concerns (`field` when the domain names none)."""
+    return {error.field or field: str(error)}
+
+
+async def users_page(
+    request: web.Request, errors: Optional[Errors] = None, form: Optional[Dict[str, str]] = None, status: int = 200
+) -> web.Response:
+    """Every account with its last login; the form for a new one (refused: with the reason beside the field)."""
     require_admin(request)
     users = await read_in_transaction(request, staff.members)
-    context = {"users": users, "districts": district_names(), "error": error, "roles": staff.ROLES}
+    context = {
+        "users": users, "districts": district_names(), "roles": staff.ROLES, "errors": errors or {}, "form": form or {},
+    }  # fmt: skip
     return aiohttp_jinja2.render_template("users.html", request, context, status=status)
 
 
@@ -135,7 +148,7 @@ async def create_user(request: web.Request) -> web.Response:
     try:
         await in_transaction(request, create)
     except staff.StaffError as error:
-        return await users_page(request, error=str(error), status=400)
+        return await users_page(request, _refused(error), {**values, "password": ""}, status=400)
     raise web.HTTPSeeOther("/console/admin/users")
 
 
@@ -146,24 +159,65 @@ def _member_or_404(session: Session, user_id: Optional[int]) -> StaffUser:
     return user
 
 
+async def user_page(
+    request: web.Request, errors: Optional[Errors] = None, form: Optional[Dict[str, str]] = None, status: int = 200
+) -> web.Response:
+    """One account: its name, role and district to edit, a password reset, disabling."""
+    require_admin(request)
+    user_id = an_id(request.match_info["user_id"])
+    member = await read_in_transaction(request, lambda s: _member_or_404(s, user_id))
+    context = {
+        "member": member, "districts": district_names(), "roles": staff.ROLES, "errors": errors or {},
+        "form": form, "done": "" if errors else request.query.get("done", ""),
+    }  # fmt: skip
+    return aiohttp_jinja2.render_template("user.html", request, context, status=status)
+
+
+def _back_to(user_id: int, done: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"/console/admin/users/{user_id}?done={done}")
+
+
+async def update_user(request: web.Request) -> web.Response:
+    """An admin changes an account's name, role or district (core.staff.update_account says what is allowed)."""
+    admin = require_admin(request)
+    user_id = an_id(request.match_info["user_id"])
+    form = await read_form(request)
+    values = {k: str(form.get(k, "")).strip() for k in ("display_name", "role", "district")}
+    now = request.config_dict[SERVICES].clock.utc()
+
+    def update(session: Session) -> List[str]:
+        user = _member_or_404(session, user_id)
+        return staff.update_account(session, user, values["display_name"], values["role"], values["district"] or None,
+                                    admin, now)  # fmt: skip
+
+    try:
+        changed = await in_transaction(request, update)
+    except staff.StaffError as error:
+        return await user_page(request, _refused(error), values, status=400)
+    raise _back_to(user_id, "saved" if changed else "unchanged")
+
+
 async def toggle_user(request: web.Request) -> web.Response:
     """Disable or enable an account; its sessions end either way, and never come back."""
     admin = require_admin(request)
     user_id = an_id(request.match_info["user_id"])
-    if user_id == admin.id:
-        return await users_page(request, error="不能停用自己的账号", status=400)
     now = request.config_dict[SERVICES].clock.utc()
 
-    def toggle(session: Session) -> None:
+    def toggle(session: Session) -> bool:
         user = _member_or_404(session, user_id)
         staff.set_active(session, user, not user.active, admin, now)
+        return bool(user.active)
 
-    await in_transaction(request, toggle)
-    raise web.HTTPSeeOther("/console/admin/users")
+    try:
+        active = await in_transaction(request, toggle)
+    except staff.StaffError as error:
+        return await user_page(request, _refused(error, "active"), status=400)
+    raise _back_to(user_id, "enabled" if active else "disabled")
 
 
 async def reset_password(request: web.Request) -> web.Response:
-    """An admin sets a new password for an account (forgotten, or leaked); its sessions end."""
+    """An admin gives an account a temporary password (forgotten, or leaked): its sessions end, and its
+    owner must set a password of their own at the next login."""
     admin = require_admin(request)
     user_id = an_id(request.match_info["user_id"])
     form = await read_form(request)
@@ -177,8 +231,8 @@ async def reset_password(request: web.Request) -> web.Response:
     try:
         await in_transaction(request, reset)
     except staff.StaffError as error:
-        return await users_page(request, error=str(error), status=400)
-    raise web.HTTPSeeOther("/console/admin/users")
+        return await user_page(request, _refused(error, "password"), status=400)
+    raise _back_to(user_id, "password_reset")
 
 
 async def canned_page(request: web.Request) -> web.Response:
@@ -219,6 +273,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/admin/content/{table}/confirm", confirm_import)
     app.router.add_get("/admin/users", users_page)
     app.router.add_post("/admin/users", create_user)
+    app.router.add_get("/admin/users/{user_id:\\d+}", user_page)
+    app.router.add_post("/admin/users/{user_id:\\d+}", update_user)
     app.router.add_post("/admin/users/{user_id:\\d+}/toggle", toggle_user)
     app.router.add_post("/admin/users/{user_id:\\d+}/password", reset_password)
     app.router.add_get("/admin/canned", canned_page)

@@ -15,7 +15,7 @@ import ipaddress
 import math
 import secrets
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, NoReturn, Optional
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -36,6 +36,9 @@ LOGIN_COOKIE = "nx_login"
 USER = "staff_user"
 CSRF = "csrf_token"
 PUBLIC = {"/console/login", "/console/static"}
+# All a member whose password an admin reset may reach until they set their own.
+PASSWORD_PAGE = "/console/account/password"
+WHILE_PASSWORD_MUST_CHANGE = {PASSWORD_PAGE, "/console/logout"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -91,16 +94,23 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     token = request.cookies.get(SESSION_COOKIE)
     found = await read_in_transaction(request, lambda s: staff.session_user(s, token, services.clock.utc()))
     if found is None:
-        if request.method == "GET" and "text/event-stream" not in request.headers.get("Accept", ""):
-            raise web.HTTPSeeOther(f"/console/login?next={request.path}")
-        raise Refusal(401, "login_required")
+        _turn_away(request, f"/console/login?next={request.path}", 401, "login_required")
     request[USER], request[CSRF] = found
+    if request[USER].must_change_password and request.path not in WHILE_PASSWORD_MUST_CHANGE:
+        _turn_away(request, PASSWORD_PAGE, 403, "password_change_required")
     if request.method == "POST":
         form = await read_form(request)
         if not staff.csrf_matches(request[CSRF], form.get("csrf") or request.headers.get("X-CSRF-Token")):
             _close_uploads(form)
             raise Refusal(403, "csrf")
     return await handler(request)
+
+
+def _turn_away(request: web.Request, page: str, status: int, code: str) -> NoReturn:
+    """A page load is sent to `page`; a form or a live feed is refused with `code`, as it cannot follow."""
+    if request.method == "GET" and "text/event-stream" not in request.headers.get("Accept", ""):
+        raise web.HTTPSeeOther(page)
+    raise Refusal(status, code)
 
 
 def _close_uploads(form: MultiDictProxy[Any]) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    false,
     insert,
     select,
 )
@@ -215,6 +216,10 @@ class StaffUser(Base):
     # Raised whenever the account's sessions must end (disabled, password set): a session
     # opened under an older epoch is dead, even one a racing login wrote a moment later.
     session_epoch = Column(Integer, nullable=False, default=0, server_default="0")
+    # Set when an admin resets the password: until the member sets one of their own, the
+    # console shows them nothing but the password page.
+    must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
+    last_login_at = Column(DateTime, nullable=True)
 
 
 class StaffSession(Base):

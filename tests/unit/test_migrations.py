@@ -192,3 +192,28 @@ def test_the_review_inbox_tables_match_the_models_and_go_down_and_up_again(empty
     command.upgrade(config, "head")
     assert differences() == [] and ours <= tables()
     engine.dispose()
+
+
+def test_accounts_stored_before_gain_no_forced_password_change_and_down_keeps_them(empty_database: str) -> None:
+    """0016: existing accounts must not change their password and have no login recorded; down drops both."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0015")
+    engine = make_engine(empty_database)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO staff_users (id, username, display_name, password_hash, role, district, active, "
+                "created_at) VALUES (1, 'lz', '潞州小李', 'x', 'staff', '潞州区', true, :t)"
+            ),
+            {"t": datetime(2026, 11, 29)},
+        )
+    command.upgrade(config, "0016")
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT must_change_password, last_login_at FROM staff_users")).one()
+    assert (bool(row[0]), row[1]) == (False, None)
+    command.downgrade(config, "0015")
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("staff_users")}
+        assert not {"must_change_password", "last_login_at"} & columns
+        assert connection.scalar(text("SELECT username FROM staff_users WHERE id = 1")) == "lz"
+    engine.dispose()

@@ -154,13 +154,100 @@ def test_a_session_written_by_a_login_racing_the_disabling_is_dead_too(services:
     assert not _live(services, token)
 
 
-def test_an_admin_reset_ends_every_session_of_the_account(services: Services) -> None:
+def test_an_admin_reset_ends_every_session_of_the_account_and_asks_for_a_new_password(services: Services) -> None:
     admin, user = _user(services, "admin", None), _user(services)
     token = _login(services, user)
     services.transaction(lambda s: staff.set_password(s, s.get(StaffUser, user.id), NEW_PASSWORD, admin, NOW))
     assert not _live(services, token)
     assert services.transaction(lambda s: staff.authenticate(s, user.username, PASSWORD)) is None
     assert services.transaction(lambda s: staff.authenticate(s, user.username, NEW_PASSWORD)) is not None
+    assert services.read(lambda s: s.get(StaffUser, user.id).must_change_password) is True
+    services.transaction(
+        lambda s: staff.change_own_password(s, s.get(StaffUser, user.id), NEW_PASSWORD, "their own horse 26", NOW)
+    )
+    assert services.read(lambda s: s.get(StaffUser, user.id).must_change_password) is False
+    assert _account_events(services, user) == [("password_reset", ""), ("password_changed", "")]
+
+
+def _account_events(services: Services, user: StaffUser) -> list:
+    """(action, change) of every audit entry about `user`'s account, oldest first."""
+    about = AuditEvent.detail.like(f"account:{user.username}%")
+    events = services.read(lambda s: s.execute(select(AuditEvent.action, AuditEvent.detail).where(about)).all())
+    return [(action, detail[len(f"account:{user.username}") :].strip()) for action, detail in events]
+
+
+def _update(services: Services, user: StaffUser, actor: StaffUser, name: str, role: str, district: Optional[str]):
+    return services.transaction(
+        lambda s: staff.update_account(s, s.get(StaffUser, user.id), name, role, district, actor, NOW)
+    )
+
+
+def test_an_admin_edits_name_role_and_district_and_each_change_is_audited(services: Services) -> None:
+    admin, user = _user(services, "admin", None), _user(services, "staff", "潞州区")
+    token = _login(services, user)
+    assert _update(services, user, admin, "潞州小李", "staff", "潞州区") == ["display_name"]
+    assert _live(services, token)  # a new name changes no one's scope
+    assert _update(services, user, admin, "潞州小李", "staff", "屯留区") == ["district"]
+    assert not _live(services, token)  # a page of the old district must not stay open
+    assert _update(services, user, admin, "潞州小李", "admin", "屯留区") == ["role", "district"]
+    stored = services.read(lambda s: s.get(StaffUser, user.id))
+    assert (stored.display_name, stored.role, stored.district) == ("潞州小李", "admin", None)  # admins: the city
+    assert _update(services, user, admin, "  ", "admin", None) == ["display_name"]  # blank: the username
+    assert services.read(lambda s: s.get(StaffUser, user.id).display_name) == user.username
+    assert _account_events(services, user) == [
+        ("account_updated", f"display_name:{user.username}→潞州小李"),
+        ("account_updated", "district:潞州区→屯留区"),
+        ("account_updated", "role:staff→admin"),
+        ("account_updated", "district:屯留区→"),
+        ("account_updated", f"display_name:潞州小李→{user.username}"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "district", "field", "reason"),
+    [
+        ("x", "staff", None, "district", "工作人员必须选一个区县"),
+        ("x", "staff", "潞州", "district", "没有“潞州”这个区县"),
+        ("x", "boss", "潞州区", "role", "角色只能是工作人员或管理员"),
+        ("x" * 41, "staff", "潞州区", "display_name", "姓名不能超过 40 个字"),
+    ],
+)
+def test_a_refused_edit_names_its_field_and_changes_nothing(
+    services: Services, name: str, role: str, district: Optional[str], field: str, reason: str
+) -> None:
+    admin, user = _user(services, "admin", None), _user(services, "staff", "屯留区")
+    token = _login(services, user)
+    with pytest.raises(staff.StaffError, match=reason) as refused:
+        _update(services, user, admin, name, role, district)
+    assert refused.value.field == field
+    stored = services.read(lambda s: s.get(StaffUser, user.id))
+    assert (stored.display_name, stored.role, stored.district) == (user.username, "staff", "屯留区")
+    assert _live(services, token) and _account_events(services, user) == []
+
+
+def test_an_admin_can_neither_demote_nor_disable_themself(services: Services) -> None:
+    admin, other = _user(services, "admin", None), _user(services, "admin", None)
+    with pytest.raises(staff.StaffError, match="不能取消自己的管理员身份") as refused:
+        _update(services, admin, admin, "我", "staff", "潞州区")
+    assert refused.value.field == "role"
+    with pytest.raises(staff.StaffError, match="不能停用自己的账号"):
+        _set_active(services, admin, False, admin)
+    assert services.read(lambda s: (s.get(StaffUser, admin.id).role, s.get(StaffUser, admin.id).active)) == (
+        "admin",
+        True,
+    )
+    assert _update(services, admin, admin, "我", "admin", None) == ["display_name"]  # their own name is fine
+    assert _update(services, admin, other, "我", "staff", "潞州区") == ["role", "district"]  # another admin may
+
+
+def test_a_login_is_recorded_and_a_failed_one_is_not(services: Services) -> None:
+    user = _user(services)
+    assert services.read(lambda s: s.get(StaffUser, user.id).last_login_at) is None
+    later, address = NOW + timedelta(hours=3), f"address-{uuid.uuid4().hex[:8]}"
+    services.transaction(lambda s: staff.log_in(s, user.username, "wrong password", address, later))
+    assert services.read(lambda s: s.get(StaffUser, user.id).last_login_at) is None
+    assert services.transaction(lambda s: staff.log_in(s, user.username, PASSWORD, address, later)).opened
+    assert services.read(lambda s: s.get(StaffUser, user.id).last_login_at) == later
 
 
 def test_a_reset_to_a_weak_password_changes_nothing(services: Services) -> None:
