@@ -128,7 +128,9 @@ def hours(value: str) -> str:
     try:
         OpeningHours.parse(value)
     except OpeningHoursError as error:
-        raise CellError(f"营业时间看不懂（{error}），例：Mo-Fr 08:00-20:00; Sa,Su 09:00-17:00") from None
+        part = re.search(r"'(.*)'", str(error))  # the piece it could not read, quoted in the (English) error
+        example = "例：Mo-Fr 08:00-20:00; Sa,Su 09:00-17:00（Mo…Su 是周一到周日，off 是休息）"
+        raise CellError(f"开放时间看不懂“{part.group(1) if part else value.strip()}”；{example}") from None
     return value
 
 

@@ -180,7 +180,7 @@ def test_a_bad_file_is_rejected_with_row_numbers_and_nothing_changes(sqlite_serv
     assert any(m.startswith("第3行「类型」：“驿站”不是以下之一") for m in messages)
     assert any(m.startswith("第4行「纬度」") for m in messages)
     assert any(m.startswith("第5行「区县」") for m in messages)
-    assert any(m.startswith("第5行「开放时间」") for m in messages)
+    assert any(m.startswith("第5行「开放时间」：开放时间看不懂“always”；例：Mo-Fr 08:00-20:00") for m in messages)
     assert any(m.startswith("第5行「设施」") and "sauna" in m for m in messages)
     assert count(sqlite_services, Place) == before
 
