@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
+from actions import unanswered
 from actions.runtime import (
     entity_value,
     faq_search,
@@ -65,21 +66,27 @@ class ActionAnswerFaq(Action):
                 utter_faq(dispatcher, entry)
                 return [SlotSet("faq_id", None)]
         matches = await faq_search(latest_text(tracker))
-        answer_or_suggest(dispatcher, matches)
+        unanswered_as = answer_or_suggest(dispatcher, matches)
+        if unanswered_as:  # no entry clearly fits: the review inbox shows what riders asked
+            await unanswered.keep(tracker, unanswered_as)
         return [SlotSet("faq_id", None)]
 
 
-def answer_or_suggest(dispatcher: CollectingDispatcher, matches: List[faq.FaqMatch]) -> None:
-    """The best answer when it clearly fits, else buttons for the close ones, else a person."""
+def answer_or_suggest(dispatcher: CollectingDispatcher, matches: List[faq.FaqMatch]) -> Optional[str]:
+    """The best answer when it clearly fits, else buttons for the close ones, else a person.
+
+    Returns None when it answered, else the review inbox's reason (a question back, or nothing found).
+    """
     if matches and matches[0].similarity >= faq.ANSWER_THRESHOLD:
         utter_faq(dispatcher, matches[0])
-        return
+        return None
     close = [m for m in matches if m.similarity >= faq.SUGGEST_THRESHOLD]
     if close:
         buttons = [{"title": m.question, "payload": f'/faq{{"faq_id": {m.entry_id}}}'} for m in close]
         dispatcher.utter_message(response="utter_faq_suggestions", buttons=buttons)
-    else:
-        dispatcher.utter_message(response="utter_topic_none")
+        return "clarification"
+    dispatcher.utter_message(response="utter_topic_none")
+    return "fallback"
 
 
 class ActionTopicAnswer(Action):

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from actions.community import ActionAnswerFaq
 from actions.conversation import ActionHandleFallback
 from actions.runtime import REDISPATCHED
 from actions.tickets import ActionStartTicket
@@ -120,3 +121,14 @@ async def test_asking_for_a_person_after_an_answer_that_helped_keeps_nothing(
     earlier = [user_event("外卖箱子被偷了", "out_of_scope"), failed_answer("utter_out_of_scope")]
     await ActionStartTicket().run(dispatcher, tracker("路灯坏了", "report_issue", history=earlier), domain)
     assert kept(core) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept_as"),
+    [("驿站的微波炉能随便用吗", ["clarification"]), ("qwxz", ["fallback"]), ("暖新驿站收费吗", [])],
+)
+async def test_an_faq_question_no_entry_clearly_fits_is_kept(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict, text: str, kept_as: list
+) -> None:
+    await ActionAnswerFaq().run(dispatcher, tracker(text, "faq"), domain)
+    assert [(m.reason, m.intent) for m in kept(core)] == [(reason, "faq") for reason in kept_as]
