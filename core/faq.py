@@ -2,6 +2,9 @@
 
 The index is rebuilt when the table changes (count or newest edit), so an admin's
 new or corrected answer is found by the next question, without retraining.
+A question worded exactly as an entry's question or one of its variants (once
+cleaned) is that entry's, whatever BM25 makes of a long entry: that is what an
+admin means by adding a variant (the review inbox's one click).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.models import FaqEntry
-from core.search_terms import terms
+from core.search_terms import clean, terms
 
 K1 = 1.2
 B = 0.75
@@ -57,7 +60,10 @@ class FaqIndex:
     def __init__(self, entries: Sequence[FaqEntry]) -> None:
         self._docs: List[_Doc] = []
         counts_of: List[Counter] = []
-        for entry in entries:
+        self._exact: Dict[str, int] = {}
+        for index, entry in enumerate(entries):
+            for wording in filter(None, map(clean, [entry.question, *(entry.variants or "").splitlines()])):
+                self._exact.setdefault(wording, index)
             counts = Counter(terms("\n".join([entry.question, entry.variants or "", entry.tags or ""])))
             counts_of.append(counts)
             self._docs.append(_Doc(entry.id, entry.question, entry.answer, entry.intent, sum(counts.values())))
@@ -90,6 +96,17 @@ class FaqIndex:
         """
         if not self._docs:
             return []
+        exact = self._exact.get(clean(query))
+        if exact is not None and (intent is None or self._docs[exact].intent == intent):
+            found = self._match(exact, 1.0)
+            return [found, *[m for m in self._ranked(query, limit, intent) if m.entry_id != found.entry_id]][:limit]
+        return self._ranked(query, limit, intent)
+
+    def _match(self, index: int, similarity: float) -> FaqMatch:
+        doc = self._docs[index]
+        return FaqMatch(doc.entry_id, doc.question, doc.answer, doc.intent, similarity)
+
+    def _ranked(self, query: str, limit: int, intent: Optional[str]) -> List[FaqMatch]:
         query_terms = Counter(t for t in terms(query) if t in self._postings)
         ceiling = sum(self._idf[t] * (K1 + 1) * q for t, q in query_terms.items())
         if ceiling <= 0:
@@ -104,16 +121,7 @@ class FaqIndex:
         if candidates.size > limit:
             candidates = candidates[np.argpartition(-scores[candidates], limit)[:limit]]
         ranked = sorted(candidates, key=lambda i: -scores[i])
-        return [
-            FaqMatch(
-                self._docs[i].entry_id,
-                self._docs[i].question,
-                self._docs[i].answer,
-                self._docs[i].intent,
-                min(1.0, float(scores[i]) / ceiling),
-            )
-            for i in ranked
-        ]
+        return [self._match(i, min(1.0, float(scores[i]) / ceiling)) for i in ranked]
 
 
 class FaqRetriever:

@@ -59,3 +59,17 @@ def test_retrieval_of_thousands_of_entries_ranks_the_right_one_first() -> None:
     )
     index = faq.FaqIndex(entries)
     assert index.search("司机之家可以洗个澡吗")[0].entry_id == 5000
+
+
+def test_a_question_worded_as_a_variant_of_a_long_entry_is_answered_by_it() -> None:
+    """BM25 scores a long entry's every term lower; the exact wording an admin added is its, all the same."""
+    long = FaqEntry(
+        id=1, question="驿站收费吗", variants="\n".join(f"驿站第{n}种问法要不要钱" for n in range(40)), answer="免费"
+    )
+    long.variants += "\n驿站的微波炉能随便用吗"
+    other = FaqEntry(id=2, question="驿站里的微波炉在哪", variants="\n\n", answer="在里面")  # blank lines, as CSV has
+    index = faq.FaqIndex([long, other])
+    [best, *_] = index.search("驿站的 微波炉，能随便用吗？")
+    assert (best.entry_id, best.similarity) == (1, 1.0)
+    assert index.search("驿站的微波炉能随便用吗", intent="faq") == []  # neither entry has that intent
+    assert all(m.similarity < 1.0 for m in index.search("？？")) and index.search("") == []
