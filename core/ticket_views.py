@@ -61,6 +61,9 @@ class TicketPage:
     # The rider in view: their other tickets in the viewer's scope, and their sign-ups (names masked).
     history: List[EarlierTicket]
     signups: List[enrolments.Listed]
+    # Since when the rider talks with the assistant again (None while staff own the conversation):
+    # what they said after it lives in the tracker store, which the console reads from here on.
+    handed_back_at: Optional[datetime]
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,22 @@ def page_of(session: Session, ticket: Ticket, viewer: StaffUser, now: datetime) 
         assignees=tickets.assignable(session, ticket),
         history=rider_history(session, ticket, viewer),
         signups=enrolments.listing(session, WorkerRef(ticket.channel, ticket.sender_id)),
+        handed_back_at=handed_back_at(session, ticket),
     )
+
+
+# Audit entries after which the assistant answers the rider again.
+HANDED_BACK = ("handoff_ended", "resolved")
+
+
+def handed_back_at(session: Session, ticket: Ticket) -> Optional[datetime]:
+    """When staff last let the conversation go; the ticket's opening if they never held it."""
+    if ticket.handoff_active:
+        return None
+    ended = session.scalar(
+        select(func.max(AuditEvent.at)).where(AuditEvent.ticket_id == ticket.id, AuditEvent.action.in_(HANDED_BACK))
+    )
+    return ended or ticket.created_at
 
 
 def _delivery_states(session: Session, ticket: Ticket) -> Dict[int, str]:

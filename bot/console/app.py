@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import AsyncIterator
 
 import aiohttp_jinja2
 import jinja2
@@ -10,6 +12,8 @@ from aiohttp import web
 
 from bot.console import admin, auth, events, inbox_view, metrics_view, tickets_view
 from bot.console.middlewares import error_pages, security_headers
+from bot.stores.conversation_log import ConversationLog
+from bot.web.keys import CONVERSATION_LOG
 from core.clock import Clock
 from core.settings import Settings
 
@@ -34,4 +38,12 @@ def create_console(settings: Settings) -> web.Application:
     admin.setup_routes(console)
     inbox_view.setup_routes(console)
     events.setup_routes(console)
+    console.cleanup_ctx.append(functools.partial(_conversation_log, settings))
     return console
+
+
+async def _conversation_log(settings: Settings, console: web.Application) -> AsyncIterator[None]:
+    """The tracker store's database, read for what a rider said after a hand-over; open while the app runs."""
+    console[CONVERSATION_LOG] = ConversationLog(settings.tracker_database_url)
+    yield
+    console[CONVERSATION_LOG].close()

@@ -10,28 +10,18 @@ PALETTE = ("#3d8af7", "#07c160", "#f0a020", "#e5484d", "#8e4ec6", "#12a594", "#9
 
 @dataclass(frozen=True)
 class Bar:
+    """One row of a bar chart: its label and value are page text, so they stay legible on a phone."""
+
     label: str
     value: int
-    y: float
-    width: float
+    # Percent of the largest value: the bar's length in its row.
+    share: float
 
 
-@dataclass(frozen=True)
-class BarChart:
-    bars: Tuple[Bar, ...]
-    height: float
-    label_width: float = 110
-    plot_width: float = 360
-
-
-def bar_chart(items: Sequence[Tuple[str, int]], bar_height: float = 22) -> BarChart:
+def bar_chart(items: Sequence[Tuple[str, int]]) -> Tuple[Bar, ...]:
     """Horizontal bars, longest first, scaled to the largest value."""
     top = max((v for _, v in items), default=0) or 1
-    bars = tuple(
-        Bar(label, value, i * (bar_height + 6), 360 * value / top)
-        for i, (label, value) in enumerate(sorted(items, key=lambda kv: -kv[1]))
-    )
-    return BarChart(bars, len(bars) * (bar_height + 6))
+    return tuple(Bar(label, value, 100 * value / top) for label, value in sorted(items, key=lambda kv: -kv[1]))
 
 
 @dataclass(frozen=True)

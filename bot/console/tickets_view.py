@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Dict, Optional, TypeVar
@@ -15,7 +16,7 @@ from bot.console.auth import USER, current_user
 from bot.console.middlewares import Refusal, wants_json
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
-from bot.web.keys import SERVICES
+from bot.web.keys import CONVERSATION_LOG, SERVICES
 from core import outbox, safe_text, staff, ticket_queue, ticket_unread, ticket_views, tickets, topics
 from core.content.loader import district_names
 from core.models import Attachment, StaffUser, Ticket
@@ -130,7 +131,9 @@ async def ticket_page(request: web.Request) -> web.Response:
         return dict(vars(page))
 
     context = await in_transaction(request, load)
-    context.update(districts=district_names(), request_key=secrets.token_urlsafe(12))
+    since, log = context["handed_back_at"], request.config_dict[CONVERSATION_LOG]
+    after_handoff = await asyncio.to_thread(log.after, context["ticket"].sender_id, since) if since else []
+    context.update(districts=district_names(), request_key=secrets.token_urlsafe(12), after_handoff=after_handoff)
     return aiohttp_jinja2.render_template("ticket.html", request, context)
 
 

@@ -73,7 +73,7 @@ def test_request_reply_resolve_and_rating_across_real_servers(stack: RunningStac
     expect(page.locator(".facts")).to_contain_text("13812345678")
     page.fill("#reply-text", "您好，我是潞州区工作人员，已联系站点，押金三天内退还。")
     page.click("#send-reply")
-    expect(page.locator(".lines")).to_contain_text("押金三天内退还")
+    expect(page.locator("#lines")).to_contain_text("押金三天内退还")
     screenshot(page, "console_ticket")
 
     reply = wait_for(
