@@ -199,21 +199,27 @@ def groups(session: Session, filters: Filters, limit: int = 100) -> List[GroupRo
 
 
 def _examples(session: Session, group_ids: Sequence[int], conditions: list) -> Dict[int, List[Example]]:
-    """The newest matching messages of each group, with the answer a 👎 rated."""
+    """The newest matching messages of each group (a few, however large the group), with the answer a 👎 rated."""
     if not group_ids:
         return {}
+    newest_first = (InboxMessage.created_at.desc(), InboxMessage.id.desc())
+    place = func.row_number().over(partition_by=InboxMessage.group_id, order_by=newest_first).label("place")
+    ranked = (
+        select(InboxMessage.id, place)
+        .join(InboxGroup, InboxMessage.group_id == InboxGroup.id)
+        .where(InboxMessage.group_id.in_(group_ids), *conditions)
+        .subquery()
+    )
     rows = session.execute(
         select(InboxMessage, RatedAnswer)
-        .join(InboxGroup, InboxMessage.group_id == InboxGroup.id)
+        .join(ranked, ranked.c.id == InboxMessage.id)
         .outerjoin(RatedAnswer, InboxMessage.answer_id == RatedAnswer.id)
-        .where(InboxMessage.group_id.in_(group_ids), *conditions)
-        .order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc())
+        .where(ranked.c.place <= EXAMPLES_PER_GROUP)
+        .order_by(*newest_first)
     ).all()
     found: Dict[int, List[Example]] = {}
     for message, answer in rows:
-        bucket = found.setdefault(message.group_id, [])
-        if len(bucket) < EXAMPLES_PER_GROUP:
-            bucket.append(_example(message, answer))
+        found.setdefault(message.group_id, []).append(_example(message, answer))
     return found
 
 

@@ -76,6 +76,16 @@ def test_text_is_masked_and_counts_and_first_and_last_seen_are_kept(services: Se
     assert not any("13812345678" in text for text in stored)
 
 
+def test_a_group_shows_its_newest_few_messages_however_many_joined(services: Services) -> None:
+    for minute in range(review.EXAMPLES_PER_GROUP + 3):
+        item = review.Unanswered(f"工资不发{'啊' * (minute % 2)}", "fallback", "webchat")
+        services.transaction(lambda s, m=minute, i=item: review.record(s, i, FIXED_UTC + timedelta(minutes=m)))
+    [row] = rows(services)
+    assert row.count == review.EXAMPLES_PER_GROUP + 3
+    newest = FIXED_UTC + timedelta(minutes=review.EXAMPLES_PER_GROUP + 2)
+    assert [e.at for e in row.examples] == [newest - timedelta(minutes=n) for n in range(review.EXAMPLES_PER_GROUP)]
+
+
 def test_a_button_payload_or_a_message_without_words_is_not_kept(services: Services) -> None:
     assert keep(services, '/faq{"faq_id": 3}') is None
     assert keep(services, "？？！") is None
