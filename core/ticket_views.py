@@ -14,8 +14,17 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import canned_replies, enrolments, privacy, ticket_unread, tickets, topics
-from core.models import Attachment, AuditEvent, CannedReply, OutboxMessage, StaffUser, Ticket, TicketMessage
+from core import canned_replies, enrolments, knowledge, privacy, ticket_unread, tickets, topics
+from core.models import (
+    Attachment,
+    AuditEvent,
+    CannedReply,
+    FaqDraft,
+    OutboxMessage,
+    StaffUser,
+    Ticket,
+    TicketMessage,
+)
 from core.ticket_queue import in_scope
 from core.workers import WorkerRef
 
@@ -64,6 +73,8 @@ class TicketPage:
     # Since when the rider talks with the assistant again (None while staff own the conversation):
     # what they said after it lives in the tracker store, which the console reads from here on.
     handed_back_at: Optional[datetime]
+    # 转为知识: the FAQ draft made from this ticket's staff answer, if any.
+    faq_draft: Optional[FaqDraft]
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,7 @@ def page_of(session: Session, ticket: Ticket, viewer: StaffUser, now: datetime) 
         history=rider_history(session, ticket, viewer),
         signups=enrolments.listing(session, WorkerRef(ticket.channel, ticket.sender_id)),
         handed_back_at=handed_back_at(session, ticket),
+        faq_draft=knowledge.draft_of(session, ticket),
     )
 
 

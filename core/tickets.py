@@ -89,7 +89,8 @@ class NewRequest:
     attachment_ids: Sequence[int] = ()
 
 
-def _audit(session: Session, actor: str, action: str, ticket: Optional[Ticket], detail: str, now: datetime) -> None:
+def audit(session: Session, actor: str, action: str, ticket: Optional[Ticket], detail: str, now: datetime) -> None:
+    """One entry of the trail staff see on the ticket page (and admins in the audit)."""
     session.add(AuditEvent(at=now, actor=actor, action=action, ticket_id=ticket.id if ticket else None, detail=detail))
 
 
@@ -100,7 +101,7 @@ def staff_actor(staff: StaffUser) -> str:
 def _move(session: Session, ticket: Ticket, to: str, actor: str, action: str, now: datetime, detail: str = "") -> None:
     if to not in TRANSITIONS[ticket.state]:
         raise TicketError("invalid_transition", action=action, state=ticket.state)
-    _audit(session, actor, action, ticket, f"{ticket.state}→{to}" + (f" {detail}" if detail else ""), now)
+    audit(session, actor, action, ticket, f"{ticket.state}→{to}" + (f" {detail}" if detail else ""), now)
     ticket.state = to
 
 
@@ -166,7 +167,7 @@ def open_ticket(
         )
         session.add(ticket)
         session.flush()
-        _audit(session, actor, "created", ticket, f"{sla} {request.intent}", now)
+        audit(session, actor, "created", ticket, f"{sla} {request.intent}", now)
         if request.transcript:
             session.add(
                 TicketMessage(
@@ -357,7 +358,7 @@ def handoff_ticket(session: Session, worker: WorkerRef) -> Optional[Ticket]:
 def end_handoff(session: Session, ticket: Ticket, actor: str, now: datetime) -> None:
     if ticket.handoff_active:
         ticket.handoff_active = False
-        _audit(session, actor, "handoff_ended", ticket, "", now)
+        audit(session, actor, "handoff_ended", ticket, "", now)
 
 
 def of_worker(session: Session, worker: WorkerRef, limit: int = 5) -> List[Ticket]:
@@ -436,7 +437,7 @@ def assign(session: Session, ticket: Ticket, staff: StaffUser, assignee: StaffUs
     previous = session.get(StaffUser, ticket.claimed_by) if ticket.claimed_by is not None else None
     action = "reassigned" if previous is not None else "assigned"
     names = f"{_name(previous)}→{_name(assignee)}"
-    _audit(session, staff_actor(staff), action, ticket, names, now)
+    audit(session, staff_actor(staff), action, ticket, names, now)
     if ticket.state == NEW:
         ticket.state = CLAIMED
     ticket.claimed_by = assignee.id
@@ -486,7 +487,7 @@ def note(session: Session, ticket: Ticket, staff: StaffUser, text: str, now: dat
     text = safe_text.clean(text, STAFF_TEXT_LIMIT).strip()
     message = TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text, created_at=now)
     session.add(message)
-    _audit(session, staff_actor(staff), "noted", ticket, "", now)
+    audit(session, staff_actor(staff), "noted", ticket, "", now)
     session.flush()
     return message
 
@@ -501,7 +502,7 @@ def transfer(session: Session, ticket: Ticket, staff: StaffUser, district: str, 
     if ticket.state != NEW:
         _move(session, ticket, NEW, staff_actor(staff), action, now, f"{previous}→{district}")
     else:
-        _audit(session, staff_actor(staff), action, ticket, f"{previous}→{district}", now)
+        audit(session, staff_actor(staff), action, ticket, f"{previous}→{district}", now)
     ticket.district = district
     ticket.claimed_by = None
 
@@ -554,7 +555,7 @@ def record_follow_up(session: Session, ticket: Ticket, staff: StaffUser, text: s
         raise TicketError("empty_follow_up")
     ticket.followed_up_at = now
     session.add(TicketMessage(ticket_id=ticket.id, author="note", staff_id=staff.id, text=text, created_at=now))
-    _audit(session, staff_actor(staff), "followed_up", ticket, f"{ticket.rating}", now)
+    audit(session, staff_actor(staff), "followed_up", ticket, f"{ticket.rating}", now)
     session.flush()
 
 

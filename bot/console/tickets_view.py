@@ -17,7 +17,7 @@ from bot.console.middlewares import Refusal, wants_json
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import CONVERSATION_LOG, SERVICES
-from core import outbox, safe_text, staff, ticket_queue, ticket_unread, ticket_views, tickets, topics
+from core import knowledge, outbox, safe_text, staff, ticket_queue, ticket_unread, ticket_views, tickets, topics
 from core.content.loader import district_names
 from core.models import Attachment, StaffUser, Ticket
 
@@ -220,6 +220,12 @@ async def resolve(request: web.Request) -> web.Response:
     return _done(request)
 
 
+async def to_knowledge(request: web.Request) -> web.Response:
+    """转为知识: the staff answer becomes an FAQ draft that an admin edits and publishes."""
+    await _act_on_ticket(request, knowledge.draft_from_ticket)
+    return _done(request)
+
+
 async def follow_up(request: web.Request) -> web.Response:
     form = await read_form(request)
     text = str(form.get("text", ""))
@@ -284,4 +290,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/tickets/{ticket_id:\\d+}/follow-up", follow_up)
     app.router.add_post("/tickets/{ticket_id:\\d+}/retry", retry_delivery)
     app.router.add_post("/tickets/{ticket_id:\\d+}/seen", seen)
+    app.router.add_post("/tickets/{ticket_id:\\d+}/knowledge", to_knowledge)
     app.router.add_get("/attachments/{attachment_id:\\d+}", attachment)

@@ -76,6 +76,8 @@ class FaqDraft(Base):
     answer = Column(Text, nullable=False, default="")
     intent = Column(String(40), nullable=True)
     group_id = Column(ForeignKey("inbox_groups.id", ondelete="SET NULL"), nullable=True)
+    # 转为知识: the resolved ticket whose staff answer this draft started from (one draft a ticket).
+    ticket_id = Column(Integer, nullable=True, index=True, unique=True)
     created_by = Column(String(60), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     published_faq_id = Column(Integer, nullable=True)

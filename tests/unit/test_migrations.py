@@ -217,3 +217,19 @@ def test_accounts_stored_before_gain_no_forced_password_change_and_down_keeps_th
         assert not {"must_change_password", "last_login_at"} & columns
         assert connection.scalar(text("SELECT username FROM staff_users WHERE id = 1")) == "lz"
     engine.dispose()
+
+
+def test_faq_drafts_gain_their_ticket_once_and_lose_it_on_the_way_down(empty_database: str) -> None:
+    """0017: faq_drafts.ticket_id with a unique index (one draft a ticket); down drops both."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0017")
+    engine = make_engine(empty_database)
+    with engine.connect() as connection:
+        inspector = inspect(connection)
+        assert "ticket_id" in {c["name"] for c in inspector.get_columns("faq_drafts")}
+        (index,) = [i for i in inspector.get_indexes("faq_drafts") if i["column_names"] == ["ticket_id"]]
+        assert index["unique"]
+    command.downgrade(config, "0016")
+    with engine.connect() as connection:
+        assert "ticket_id" not in {c["name"] for c in inspect(connection).get_columns("faq_drafts")}
+    engine.dispose()
