@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from core import review
+from core import review, training_gate
 from core.services import Services
 from core.settings import PROJECT_ROOT, Settings
 
@@ -39,10 +39,11 @@ def nlu_yaml(intent: str, texts: Sequence[str]) -> str:
 
 
 def files(session: Session) -> Dict[str, str]:
-    """File name → contents for every intent that has labelled examples."""
+    """File name → contents for every intent that has labelled examples outside the held-out share."""
     by_intent: Dict[str, List[str]] = defaultdict(list)
     for example in review.labelled(session):
-        by_intent[example.intent].append(example.text)
+        if not training_gate.is_held_out(example.text):  # the frozen evaluation set: never trained on
+            by_intent[example.intent].append(example.text)
     return {f"{intent}.yml": nlu_yaml(intent, texts) for intent, texts in sorted(by_intent.items())}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # var/ holds the database, conversations, secrets and logs: for the service's own user only.
@@ -50,6 +50,19 @@ class Settings:
     actions_workers: int = 1
     public_port: int = 8080
     internal_port: int = 8081
+    # Trained model archives; the newest is the live one (DESIGN's fixed interface).
+    models_dir: Path = PROJECT_ROOT / "models"
+    # Gated retraining: a candidate goes live only if no figure is worse than the live model's by more.
+    training_tolerance: float = 0.005
+    # The nginx configuration in front of several Rasa workers (bot.stack writes it): a rolling
+    # reload takes each worker out of it in turn.
+    balancer_conf: Optional[Path] = None
+    # The shared evaluation sets (../shared/eval): read to measure a model, never trained on.
+    eval_dir: Path = PROJECT_ROOT.parent / "shared" / "eval"
+
+    def rasa_worker_urls(self) -> Tuple[str, ...]:
+        """Each Rasa worker's own address (consecutive ports from `rasa_port`), not the balancer's."""
+        return tuple(f"http://localhost:{self.rasa_port + i}" for i in range(self.rasa_workers))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -82,6 +95,10 @@ class Settings:
             actions_workers=max(1, int(environ.get("ACTIONS_WORKERS", "1"))),
             public_port=int(environ.get("PUBLIC_PORT", "8080")),
             internal_port=int(environ.get("INTERNAL_PORT", "8081")),
+            models_dir=Path(environ.get("MODELS_DIR") or PROJECT_ROOT / "models"),
+            training_tolerance=float(environ.get("TRAINING_TOLERANCE", "0.005")),
+            balancer_conf=Path(environ["BALANCER_CONF"]) if environ.get("BALANCER_CONF") else None,
+            eval_dir=Path(environ.get("EVAL_DIR") or PROJECT_ROOT.parent / "shared" / "eval"),
         )
 
 
