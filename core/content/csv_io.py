@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, Hashable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core import safe_text
@@ -145,8 +145,23 @@ def table_digest(session: Session, spec: TableSpec) -> str:
 
 
 def _stored(session: Session, spec: TableSpec, lock: bool = False) -> List[Any]:
-    query = select(spec.model).order_by(getattr(spec.model, spec.key))
-    return list(session.scalars(query.with_for_update() if lock else query))
+    """Every stored row; with `lock`, no one else writes the table until this transaction ends."""
+    if lock:
+        _lock_table(session, spec)
+    return list(session.scalars(select(spec.model).order_by(getattr(spec.model, spec.key))))
+
+
+def _lock_table(session: Session, spec: TableSpec) -> None:
+    """Make the rows read next the rows written over: a confirmation compares the table with its preview.
+
+    SQLite's write transactions exclude each other already (core.db takes the lock at
+    BEGIN). On PostgreSQL, row locks would not stop another admin's new row; this lock
+    waits for every open writer of the table, and the next statement sees what they committed.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        table = bind.dialect.identifier_preparer.format_table(sa_inspect(spec.model).local_table)
+        session.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def _exported(spec: TableSpec, rows: List[Any]) -> Iterator[List[str]]:

@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import json
+import threading
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -268,3 +269,30 @@ def test_a_staged_file_is_kept_for_its_uploader_unaltered_and_for_an_hour(tmp_pa
     assert [p.name for p in (tmp_path / "imports").iterdir()] == [f"{later}.json"]
     store.discard(later)
     assert not list((tmp_path / "imports").iterdir())
+
+
+def test_on_postgresql_a_confirmation_waits_for_a_writer_and_then_sees_its_row(pg_services: Services) -> None:
+    """A row another admin is adding while the preview is confirmed makes the preview stale, not a duplicate."""
+    spec, mark = SPECS["faq"], uuid.uuid4().hex[:6]
+    data = f"{FAQ_HEADER}并发预览{mark},,答案,,faq,,0\n".encode()
+    digest = pg_services.read(lambda s: plan_import(s, spec, data)).digest
+    outcome: list = []
+
+    def confirm() -> None:
+        try:
+            outcome.append(pg_services.transaction(lambda s: confirm_import(s, spec, data, False, digest)))
+        except ImportStale as stale:
+            outcome.append(stale)
+
+    thread = threading.Thread(target=confirm)
+    with pg_services.session_factory() as writer:
+        writer.add(FaqEntry(question=f"另一位管理员刚加的{mark}", answer="x"))
+        writer.flush()  # not committed yet
+        thread.start()
+        thread.join(timeout=1)
+        waited = thread.is_alive()
+        writer.commit()
+    thread.join(timeout=30)
+    assert waited  # for the writer
+    assert [type(o) for o in outcome] == [ImportStale]
+    assert answers(pg_services, f"并发预览{mark}") == []
