@@ -19,17 +19,13 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from core import answer_ratings, review, workers
-from core.services import Services, from_environment
+from core import answer_ratings
+from core.services import Services
 from core.workers import WorkerRef
 
 logger = logging.getLogger(__name__)
 SOURCE = "source"
-# The domain response a rule answers out-of-scope messages with (data/rules.yml): no action runs for
-# them, so the channel keeps them for the review inbox.
-OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
 ANSWER_ID = "answer_id"
 # Responses that ask, apologise or greet rather than answer: nothing to rate.
 NOT_ANSWERS_PREFIXES = ("utter_ask_", "utter_invalid_", "utter_legal_ask_", "utter_clarify", "utter_handoff_")
@@ -65,6 +61,11 @@ class SourcedCollector(CollectingOutputChannel):
         source = {key: value for key, value in source.items() if value is not None}
         for collected in self.messages[start:]:
             collected[SOURCE] = source
+
+
+def responses(messages: List[Dict[str, Any]]) -> List[str]:
+    """The names of the domain responses the messages came from."""
+    return [str((m.get(SOURCE) or {}).get("response")) for m in messages if (m.get(SOURCE) or {}).get("response")]
 
 
 def without_sources(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -113,20 +114,3 @@ async def offer_rating(
         logger.exception("could not keep the answer to %s %s for rating", worker.channel, worker.sender_id)
     return shown
 
-
-async def keep_out_of_scope(worker: WorkerRef, text: str, messages: List[Dict[str, Any]]) -> None:
-    """Put a message the assistant answered as out of scope into the review inbox; failures are logged."""
-    if not any((m.get(SOURCE) or {}).get("response") == OUT_OF_SCOPE_RESPONSE for m in messages):
-        return
-    services = from_environment()
-    now = services.clock.utc()
-
-    def keep(session: Session) -> None:
-        district = workers.remembered_district(session, worker)
-        item = review.Unanswered(text, "out_of_scope", worker.channel, "out_of_scope", None, district)
-        review.record(session, item, now)
-
-    try:
-        await asyncio.to_thread(services.transaction, keep)
-    except SQLAlchemyError:
-        logger.exception("could not keep an out-of-scope message of %s for review", worker.sender_id)

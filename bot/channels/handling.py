@@ -23,8 +23,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels import buttons
-from bot.channels.answer_sources import ANSWER_ID, SourcedCollector, keep_out_of_scope
+from bot.channels import buttons, unanswered_turns
+from bot.channels.answer_sources import ANSWER_ID, SourcedCollector
 from bot.channels.replies import domain_messages, staff_own_conversation
 from bot.stores.tracker_store import TrackerStoreUnavailable
 from core import safe_text
@@ -79,7 +79,7 @@ async def answer(
         logger.exception("handling a %s message from %s failed", channel, sender)
         return domain_messages(agent, "utter_try_again", sender)
     if collector.messages or await staff_own_conversation(agent, sender):
-        await keep_out_of_scope(WorkerRef(channel, sender), text, collector.messages)
+        await unanswered_turns.keep(WorkerRef(channel, sender), text, collector.messages)
         return collector.messages
     return domain_messages(agent, "utter_try_again", sender)
 

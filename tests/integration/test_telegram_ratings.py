@@ -1,6 +1,6 @@
 """👍/👎 on Telegram end to end: an FAQ answer comes with a rating row, a tap is stored with the entry
 that produced the answer and reaches the review inbox, never the assistant; a tap forged from another chat
-or with data of another shape rates nothing. Out-of-scope messages reach the inbox too."""
+or with data of another shape rates nothing. Out-of-scope messages and repeated questions reach the inbox too."""
 
 from __future__ import annotations
 
@@ -25,7 +25,12 @@ def tap(chat: int, data: str, user_id: int = 0) -> Dict[str, Any]:
             "from": user(user_id or chat),
             "chat_instance": "1",
             "data": data,
-            "message": {"message_id": 5, "date": int(time.time()), "chat": {"id": chat, "type": "private"}, "text": "…"},
+            "message": {
+                "message_id": 5,
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "private"},
+                "text": "…",
+            },
         },
     }
 
@@ -90,3 +95,11 @@ def test_an_out_of_scope_message_reaches_the_review_inbox_masked(stack, fakes) -
     post(stack, message_update(chat, chat, text="想离婚孩子归谁 我电话13812345678"))
     kept = query(stack, select(InboxMessage).where(InboxMessage.reason == "out_of_scope"))
     assert any(m.text == "想离婚孩子归谁 我电话138****5678" and m.channel == "telegram" for m in kept)
+
+
+def test_the_same_question_again_after_an_answer_reaches_the_review_inbox_as_a_repeat(stack, fakes) -> None:
+    chat = new_chat()
+    for _ in range(2):
+        post(stack, message_update(chat, chat, text="英雄中路附近哪能充电"))
+    kept = query(stack, select(InboxMessage).where(InboxMessage.text == "英雄中路附近哪能充电"))
+    assert [(m.reason, m.channel) for m in kept] == [("repeat", "telegram")]
