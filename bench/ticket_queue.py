@@ -7,6 +7,11 @@ them (most closed, some open, some overdue) are written straight into a fresh
 database. Then the queue pages are read as staff read them: an admin's first
 page, a district's, a later page, only the overdue ones, one state, one kind.
 Prints latency percentiles per database; target p99 <= 100 ms (issue 12).
+
+Then the live queue's poll, which every open console page runs once a second
+(issue 14, point 1): the count of open tickets with unread rider messages, their
+ids, and the header's deadline counts, for an admin and for a district's staff.
+A third of the tickets carry a rider message staff have not seen.
 """
 
 from __future__ import annotations
@@ -65,8 +70,11 @@ def fill(
                 "queue_rank": {"resolved": 1, "closed": 2}.get(state, 0),
                 "next_deadline": respond_by if answered is None else resolve_by,
                 "handoff_active": False, "place_text": "", "reopened_count": 0,
+                "last_worker_message_at": created, "staff_seen_at": None if rng.random() < 0.33 else created,
             }
         )  # fmt: skip
+    for row in rows:  # what the model's write hook keeps (plain INSERTs bypass it)
+        row["has_unread"] = row["queue_rank"] == 0 and row["staff_seen_at"] is None
     engine = make_engine(url)
     with engine.begin() as connection:
         for start in range(0, len(rows), 5_000):
@@ -116,6 +124,24 @@ def measure(url: str, queries: int) -> str:
     return f"tickets={total} {summary_ms(seconds)}"
 
 
+def measure_live_poll(url: str, polls: int) -> str:
+    """What one open queue page costs the database each second: unread count and ids, deadline counts."""
+    factory = make_session_factory(make_engine(url))
+    seconds = []
+    with factory() as session:
+        admin = session.scalars(select(StaffUser).where(StaffUser.username == "bench")).one()
+        district_staff = StaffUser(id=admin.id, username="d", display_name="d", role="staff", district="潞州区")
+        unread = ticket_queue.unread_count(session, admin)
+        for n in range(polls):
+            viewer = admin if n % 2 == 0 else district_staff
+            started = time.perf_counter()
+            ticket_queue.unread_count(session, viewer)
+            ticket_queue.unread_ids(session, viewer)
+            ticket_queue.deadline_counts(session, viewer, NOW)
+            seconds.append(time.perf_counter() - started)
+    return f"open tickets with unread messages={unread} {summary_ms(seconds)}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -128,11 +154,13 @@ def main() -> int:
         fill(url, args.tickets)
         print(f"SQLite: {args.tickets} tickets written in {time.perf_counter() - started:.0f} s")
         print("SQLite queue page:", measure(url, args.queries))
+        print("SQLite live queue poll:", measure_live_poll(url, args.queries))
     with postgres_schema() as url:
         started = time.perf_counter()
         fill(url, args.tickets)
         print(f"PostgreSQL: {args.tickets} tickets written in {time.perf_counter() - started:.0f} s")
         print("PostgreSQL queue page:", measure(url, args.queries))
+        print("PostgreSQL live queue poll:", measure_live_poll(url, args.queries))
     return 0
 
 

@@ -163,8 +163,7 @@ def deadline_counts(session: Session, viewer: StaffUser, now: datetime) -> Deadl
 
 
 def _open_unread(query, viewer: StaffUser):
-    # Open tickets only, which the queue's rank index finds without reading the closed ones.
-    return in_scope(query, viewer).where(Ticket.queue_rank == OPEN_RANK, unread_clause())
+    return in_scope(query, viewer).where(unread_clause())
 
 
 def unread_count(session: Session, viewer: StaffUser) -> int:
@@ -248,7 +247,7 @@ def _filtered(viewer: StaffUser, filters: Filters, now: datetime) -> List[Column
     if filters.awaiting_dispatch:
         conditions.append(Ticket.district.is_(None))
     if filters.unread_only:
-        conditions += [Ticket.queue_rank == OPEN_RANK, unread_clause()]
+        conditions.append(unread_clause())
     if filters.due_soon_only:
         conditions += [
             Ticket.queue_rank == OPEN_RANK,
@@ -350,5 +349,5 @@ def _row(ticket: Ticket, now: datetime) -> QueueRow:
         handoff=ticket.handoff_active,
         follow_up=tickets.needs_follow_up(ticket),
         reopened=ticket.reopened_count,
-        unread=ticket.state in tickets.OPEN_STATES and is_unread(ticket),
+        unread=is_unread(ticket),
     )

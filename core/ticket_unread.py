@@ -3,13 +3,15 @@
 One mark per ticket, not per staff member (as Chatwoot's `agent_last_seen_at`):
 a rider's message is news until someone on the staff has seen it, on the
 ticket's page or arriving live on it. A new ticket is unread until opened.
+Only open tickets count; `Ticket.has_unread` keeps the rule on every write
+(core/models/tickets.py) so that the live queue finds them by an index.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -17,16 +19,12 @@ from core.models import Ticket, TicketMessage
 
 
 def unread_clause() -> ColumnElement:
-    """A ticket with a rider message newer than the staff's mark."""
-    return and_(
-        Ticket.last_worker_message_at.is_not(None),
-        or_(Ticket.staff_seen_at.is_(None), Ticket.last_worker_message_at > Ticket.staff_seen_at),
-    )
+    """An open ticket with a rider message newer than the staff's mark."""
+    return Ticket.has_unread.is_(True)
 
 
 def is_unread(ticket: Ticket) -> bool:
-    seen, last = ticket.staff_seen_at, ticket.last_worker_message_at
-    return last is not None and (seen is None or last > seen)
+    return bool(ticket.has_unread)
 
 
 def mark_seen(session: Session, ticket: Ticket, message_id: Optional[int] = None) -> None:

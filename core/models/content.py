@@ -77,7 +77,12 @@ class PassGuide(Base):
 
 
 class FaqEntry(Base):
-    """A question, the other ways people ask it, and the answer."""
+    """A question, the other ways people ask it, and the answer.
+
+    `district` is empty for an answer that holds city-wide; `policy_document` names the
+    document the answer rests on, `valid_until` the day it stops holding (past it, the
+    entry is flagged for an admin's review) and `owner` who keeps it current.
+    """
 
     __tablename__ = "faq_entries"
 
@@ -87,5 +92,9 @@ class FaqEntry(Base):
     answer = Column(Text, nullable=False)
     tags = Column(String(200), nullable=False, default="")
     intent = Column(String(40), nullable=True, index=True)
+    district = Column(String(20), nullable=True)
+    policy_document = Column(String(200), nullable=False, default="")
+    valid_until = Column(Date, nullable=True, index=True)
+    owner = Column(String(60), nullable=False, default="")
     is_sample = Column(Boolean, nullable=False, default=False)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -55,6 +55,9 @@ class Ticket(Base):
     last_worker_message_at = Column(DateTime, nullable=True)
     # Staff have seen the conversation up to here: a rider message after it is unread.
     staff_seen_at = Column(DateTime, nullable=True)
+    # Open with a rider message after `staff_seen_at`, kept by `_queue_keys`: the live queue
+    # counts these every second, by an index, rather than comparing two columns of every open ticket.
+    has_unread = Column(Boolean, nullable=False, default=False)
     reopened_count = Column(Integer, nullable=False, default=0)
     rating = Column(Integer, nullable=True)
     rated_at = Column(DateTime, nullable=True)
@@ -71,6 +74,7 @@ class Ticket(Base):
         Index("ix_tickets_worker", "channel", "sender_id"),
         Index("ix_tickets_state_respond_by", "state", "respond_by"),
         Index("ix_tickets_district_state", "district", "state"),
+        Index("ix_tickets_unread", "has_unread", "district", "next_deadline", "id"),
     )
 
 
@@ -83,6 +87,8 @@ QUEUE_RANKS = {"new": 0, "claimed": 0, "answered": 0, "resolved": 1, "closed": 2
 def _queue_keys(_mapper: Any, _connection: Any, ticket: Ticket) -> None:
     ticket.queue_rank = QUEUE_RANKS.get(ticket.state or "new", 0)
     ticket.next_deadline = ticket.respond_by if ticket.answered_at is None else ticket.resolve_by
+    last, seen = ticket.last_worker_message_at, ticket.staff_seen_at
+    ticket.has_unread = ticket.queue_rank == 0 and last is not None and (seen is None or last > seen)
 
 
 class TicketMessage(Base):

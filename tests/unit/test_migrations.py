@@ -90,6 +90,7 @@ def test_search_indexes_and_phone_tails_are_built_for_tickets_already_stored_and
             {"t": datetime(2026, 11, 30)},
         )
     command.upgrade(config, "0012")
+    command.upgrade(config, "head")  # the queue reads through today's models
     admin = StaffUser(id=1, username="a", display_name="a", password_hash="x", role="admin")
 
     def found(q: str) -> int:
@@ -125,6 +126,7 @@ def test_a_ticket_may_wait_without_a_district_and_search_still_finds_new_tickets
     )
     with engine.begin() as connection:
         connection.execute(insert, {"id": 1, "number": "CZ-20261130-0001", "t": datetime(2026, 11, 30)})
+    command.upgrade(config, "head")  # the queue reads through today's models
     admin = StaffUser(id=1, username="a", display_name="a", password_hash="x", role="admin")
     with make_session_factory(engine)() as session:
         assert ticket_queue.page(session, admin, ticket_queue.Filters(q="路灯坏了"), datetime(2026, 12, 1)).total == 1
@@ -162,7 +164,8 @@ def test_tickets_open_before_the_unread_count_arrived_count_as_seen_and_down_kee
     command.upgrade(config, "0014")
     with engine.connect() as connection:
         seen = connection.scalar(text("SELECT staff_seen_at FROM tickets WHERE id = 1"))
-    assert str(seen).startswith("2026-11-29 08:00")
+        unread = connection.scalar(text("SELECT has_unread FROM tickets WHERE id = 1"))
+    assert str(seen).startswith("2026-11-29 08:00") and not unread
     command.downgrade(config, "0013")
     with engine.connect() as connection:
         assert "staff_seen_at" not in {c["name"] for c in inspect(connection).get_columns("tickets")}
@@ -232,4 +235,41 @@ def test_faq_drafts_gain_their_ticket_once_and_lose_it_on_the_way_down(empty_dat
     command.downgrade(config, "0016")
     with engine.connect() as connection:
         assert "ticket_id" not in {c["name"] for c in inspect(connection).get_columns("faq_drafts")}
+    engine.dispose()
+
+
+def test_faq_entries_stored_before_hold_city_wide_without_expiry_and_revisions_go_down_and_up(
+    empty_database: str,
+) -> None:
+    """0018: an FAQ entry already stored gains no district, document, date or owner; content_revisions
+    matches its model; down drops both and keeps the entry."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0017")
+    engine = make_engine(empty_database)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO faq_entries (id, question, variants, answer, tags, is_sample, updated_at) "
+                "VALUES (1, '驿站收费吗', '', '免费', '', false, :t)"
+            ),
+            {"t": datetime(2026, 11, 29)},
+        )
+    command.upgrade(config, "0018")
+
+    def differences() -> list:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return [
+                d for d in compare_metadata(context, Base.metadata) if {"faq_entries", "content_revisions"} & _names(d)
+            ]
+
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT district, policy_document, valid_until, owner FROM faq_entries")).one()
+    assert tuple(row) == (None, "", None, "") and differences() == []
+    command.downgrade(config, "0017")
+    with engine.connect() as connection:
+        assert "content_revisions" not in inspect(connection).get_table_names()
+        columns = {c["name"] for c in inspect(connection).get_columns("faq_entries")}
+        assert not {"district", "policy_document", "valid_until", "owner"} & columns
+        assert connection.scalar(text("SELECT answer FROM faq_entries WHERE id = 1")) == "免费"
     engine.dispose()
