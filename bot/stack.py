@@ -145,6 +145,10 @@ class StackConfig:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONUNBUFFERED": "1",
+            # Where each Rasa worker listens, for the console's rolling reload (bot.rolling_reload).
+            "RASA_PORT": str(self.rasa_port),
+            "RASA_WORKERS": str(self.rasa_workers),
+            **({"BALANCER_CONF": str(self.log_dir / "nginx.conf")} if self.balanced else {}),
             **self.env,
         }
 
