@@ -4,8 +4,8 @@ from core.models.base import Base, utcnow
 from core.models.content import FaqEntry, LegalSection, LegalTopic, PassGuide, Topic
 from core.models.places import District, Landmark, LegalAidPoint, Place
 from core.models.programmes import Enrolment, Programme
-from core.models.revisions import ContentRevision
 from core.models.review import FaqDraft, InboxGroup, InboxMessage, LabelledExample, RatedAnswer
+from core.models.revisions import ContentRevision
 from core.models.tickets import (
     Attachment,
     AuditEvent,
