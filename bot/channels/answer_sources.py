@@ -113,4 +113,3 @@ async def offer_rating(
     except SQLAlchemyError:
         logger.exception("could not keep the answer to %s %s for rating", worker.channel, worker.sender_id)
     return shown
-
