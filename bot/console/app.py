@@ -10,7 +10,17 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import admin, auth, content_edit_view, events, inbox_view, metrics_view, tickets_view, training_view
+from bot.console import (
+    admin,
+    auth,
+    content_edit_view,
+    events,
+    inbox_view,
+    metrics_view,
+    tickets_view,
+    training_view,
+    trends_view,
+)
 from bot.console.middlewares import error_pages, security_headers
 from bot.stores.conversation_log import ConversationLog
 from bot.web.keys import CONVERSATION_LOG
@@ -37,6 +47,7 @@ def create_console(settings: Settings) -> web.Application:
     metrics_view.setup_routes(console)
     admin.setup_routes(console)
     inbox_view.setup_routes(console)
+    trends_view.setup_routes(console)
     content_edit_view.setup_routes(console)
     training_view.setup_routes(console)
     events.setup_routes(console)

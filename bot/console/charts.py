@@ -18,10 +18,11 @@ class Bar:
     share: float
 
 
-def bar_chart(items: Sequence[Tuple[str, int]]) -> Tuple[Bar, ...]:
-    """Horizontal bars, longest first, scaled to the largest value."""
+def bar_chart(items: Sequence[Tuple[str, int]], longest_first: bool = True) -> Tuple[Bar, ...]:
+    """Horizontal bars scaled to the largest value: longest first, or in the given order (hours of a day)."""
     top = max((v for _, v in items), default=0) or 1
-    return tuple(Bar(label, value, 100 * value / top) for label, value in sorted(items, key=lambda kv: -kv[1]))
+    ordered = sorted(items, key=lambda kv: -kv[1]) if longest_first else items
+    return tuple(Bar(label, value, 100 * value / top) for label, value in ordered)
 
 
 @dataclass(frozen=True)
