@@ -1,8 +1,9 @@
 """Content revisions: a row's columns before and after each console edit, as JSON.
 
-A snapshot holds every column but `updated_at`, which records when a row last
-changed: restoring it would turn the FAQ index's version back and leave an old
-index in use (`core.faq._version`).
+A snapshot holds every column but `updated_at`: the database write sets it after
+the snapshot is taken, so a snapshot would hold the time of the change before, and
+a revert must never set it back (a revert is a change: the FAQ index's version,
+`core.faq._version`, follows the newest change).
 """
 
 from __future__ import annotations

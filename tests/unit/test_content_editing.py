@@ -77,8 +77,10 @@ def test_an_edit_is_stored_with_who_when_and_the_row_before_and_after(services: 
 def test_saving_what_is_stored_writes_no_revision(services: Services) -> None:
     entry = new_faq(services, "单元测试：没改什么")
     assert save(services, FAQ, entry) is None
-    station = a_place(services, 0)
-    assert save(services, PLACES, station) is None  # the picker's own spelling of the same hours is no change
+    query = select(Place.id).where(Place.hours == "Mo-Sa 09:00-21:00; Su off").order_by(Place.id)
+    station = services.read(lambda s: s.scalar(query))
+    assert save(services, PLACES, station) is None  # the picker spells it Mo-Sa 09:00-21:00: the same hours
+    assert services.read(lambda s: s.get(Place, station).hours) == "Mo-Sa 09:00-21:00; Su off"
 
 
 def test_each_refused_field_says_why_and_nothing_is_written(services: Services) -> None:
@@ -138,6 +140,7 @@ def test_coordinates_are_refused_outside_changzhi_and_must_be_numbers(services: 
     }
     errors = refused(services, PLACES, station, lat="113.117", lon="36.195")  # swapped
     assert set(errors) == {"lat", "lon"} and "纬度和经度是否填反了" in errors["lat"]
+    assert refused(services, PLACES, station, district="") == {"district": "请选择一个区县"}  # a station needs one
 
 
 def test_programme_dates_and_ages_are_checked_against_each_other(services: Services) -> None:
@@ -155,9 +158,11 @@ def test_revert_undoes_only_what_its_revision_changed_and_is_a_revision_itself(s
     entry = new_faq(services, "单元测试：撤销")
     first = save(services, FAQ, entry, answer="第一次改")
     save(services, FAQ, entry, owner="张三")  # a later edit of another field stays
+    edited_at = services.read(lambda s: s.get(FaqEntry, entry).updated_at)
     undo = services.transaction(lambda s: editing.revert(s, first, ACTOR, FIXED_UTC))
     row = services.read(lambda s: s.get(FaqEntry, entry))
     assert (row.answer, row.owner) == ("旧答案", "张三")
+    assert row.updated_at > edited_at  # a revert is a change: the FAQ index's version moves on, never back
     revision = services.read(lambda s: s.get(ContentRevision, undo))
     assert (revision.action, revision.reverts_id) == ("reverted", first)
     with pytest.raises(editing.EditError) as caught:

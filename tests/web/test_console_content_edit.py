@@ -174,6 +174,8 @@ async def test_try_it_without_the_model_says_so_and_shows_what_the_faq_search_fi
     html = await (await client.get(f"{EDIT}/try", params={"q": QUESTION, "faq_id": str(entry)})).text()
     assert "对话模型现在连不上" in html
     assert f'href="/console/admin/edit/faq/{entry}">问答 #{entry}</a>' in html and "正是这一条" in html
+    beside_another = await (await client.get(f"{EDIT}/try", params={"q": QUESTION, "faq_id": str(entry + 1)})).text()
+    assert "不是这一条" in beside_another and "正是这一条" not in beside_another
 
 
 @pytest.fixture
