@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot.web.app import create_app
-from core import geo
+from core import geo, places
 from core.content import editing
 from core.models import ContentRevision, FaqEntry, Place
 from core.services import Services
@@ -216,3 +216,26 @@ async def test_try_it_shows_the_models_intent_and_confidence_and_the_entry_that_
     rasa["intent"] = "find_station"
     html = await (await client.get(f"{EDIT}/try", params={"q": "附近哪里能充电"})).text()
     assert "会进入助手的“find_station”流程" in html and 'class="answer"' not in html
+
+
+async def test_new_opening_hours_are_what_the_next_station_search_reads(
+    client: TestClient, web_services: Services
+) -> None:
+    station = place_id(web_services)
+    place = web_services.read(lambda s: s.get(Place, station))
+    clock = web_services.clock  # Thursday 14:00 in 长治
+
+    def nearest_open() -> List[int]:
+        found = web_services.read(
+            lambda s: places.nearest(s, place.lat, place.lon, open_at=(clock.local(), clock.utc()), limit=1)
+        )
+        return [hit.place.id for hit in found.hits]
+
+    assert nearest_open() == [station]
+    csrf = await login(client, "admin")
+    night = {"hours_0_days": ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"], "hours_0_from": "20:00", "hours_0_to": "06:00"}
+    form = stored_form(web_services, "places", station)
+    response = await client.post(f"{EDIT}/places/{station}", data=posted(form, csrf, **night), allow_redirects=False)
+    assert response.status == 303
+    assert web_services.read(lambda s: s.get(Place, station).hours) == "Mo-Su 20:00-06:00"
+    assert station not in nearest_open()
