@@ -39,6 +39,11 @@ HOURS_ROWS = 3  # empty picker rows offered below the used ones (a day may have 
 MAX_HOURS_ROWS = 7
 LIST_LIMIT = 200
 CITY_WIDE = ""
+BASE = "base"  # the form field with the fingerprint of the row as the form was opened
+CHANGED_SINCE = (
+    "这条内容在您打开之后被别人改过（见修改记录），您的修改没有保存，免得覆盖别人的修改。"
+    "请刷新页面，在最新内容上重新修改。"
+)
 
 
 class FieldError(ValueError):
@@ -508,9 +513,13 @@ def save(
 ) -> Optional[int]:
     """Store the form on the row; the revision's id, or None when nothing changed.
 
-    Refused (`InvalidForm`) before anything is written.
+    Refused (`InvalidForm`) before anything is written, also when the row changed since
+    the form was opened (its `base` fingerprint): two admins never overwrite each other unseen.
     """
     row = row_of(session, kind, row_id)
+    opened_on = one(form, BASE)
+    if opened_on and opened_on != revisions.digest(revisions.snapshot(row)):
+        raise InvalidForm({BASE: CHANGED_SINCE})
     values = read(kind, form, context)
     if kind.model is Place and _same_hours(row.hours, values["hours"]):
         values["hours"] = row.hours  # the admin changed nothing there: no revision for a respelling
@@ -571,6 +580,7 @@ def form_of(kind: Kind, row: Any) -> Dict[str, List[str]]:
         if column.key not in revisions.NOT_SNAPSHOT:
             values[column.key] = [_shown(getattr(row, column.key))]
     values["datum"] = [WGS84]
+    values[BASE] = [revisions.digest(revisions.snapshot(row))]
     if kind.model is Place:
         values["amenities"] = vocabulary.codes_of(row.amenity_mask or 0)
         values.update(_hours_form(row.hours))

@@ -8,6 +8,7 @@ a revert must never set it back (a revert is a change: the FAQ index's version,
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +33,11 @@ def snapshot(row: Any) -> Snapshot:
         value = getattr(row, column.key)
         values[column.key] = value.isoformat() if isinstance(value, (date, datetime)) else value
     return values
+
+
+def digest(values: Snapshot) -> str:
+    """A short fingerprint of a snapshot: a form carries the one it was opened on, to notice a change since."""
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def restored(model: type, values: Snapshot) -> Snapshot:

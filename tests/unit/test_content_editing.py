@@ -233,3 +233,13 @@ def test_a_snapshot_restores_dates_as_dates() -> None:
     assert revisions.restored(FaqEntry, {"valid_until": "2027-01-31", "updated_at": "x"}) == {
         "valid_until": date(2027, 1, 31)
     }
+
+
+def test_a_form_opened_before_someone_elses_edit_is_refused_and_writes_nothing(services: Services) -> None:
+    entry = new_faq(services, "单元测试：两个人同时改")
+    mine = form(services, FAQ, entry, answer="我的答案")
+    save(services, FAQ, entry, answer="同事的答案")  # a colleague saves first
+    with pytest.raises(editing.InvalidForm) as caught:
+        services.transaction(lambda s: editing.save(s, FAQ, entry, mine, CONTEXT, ACTOR, FIXED_UTC))
+    assert list(caught.value.errors) == ["base"] and "被别人改过" in caught.value.errors["base"]
+    assert services.read(lambda s: s.get(FaqEntry, entry).answer) == "同事的答案"

@@ -239,3 +239,19 @@ async def test_new_opening_hours_are_what_the_next_station_search_reads(
     assert response.status == 303
     assert web_services.read(lambda s: s.get(Place, station).hours) == "Mo-Su 20:00-06:00"
     assert station not in nearest_open()
+
+
+async def test_saving_over_a_colleagues_newer_edit_is_refused_with_the_reason(
+    client: TestClient, web_services: Services
+) -> None:
+    entry = faq_id(web_services)
+    csrf = await login(client, "admin")
+    page = await (await client.get(f"{EDIT}/faq/{entry}")).text()
+    base = re.search(r'<input type="hidden" name="base" value="([0-9a-f]+)">', page).group(1)
+    opened = {**stored_form(web_services, "faq", entry), "base": [base]}  # the form as this page opened it
+    colleague = posted(opened, csrf, answer="同事先保存的答案")
+    assert (await client.post(f"{EDIT}/faq/{entry}", data=colleague, allow_redirects=False)).status == 303
+    response = await client.post(f"{EDIT}/faq/{entry}", data=posted(opened, csrf, answer="我后保存的答案"))
+    assert response.status == 400
+    assert re.search(r'<p class="error conflict" role="alert">这条内容在您打开之后被别人改过', await response.text())
+    assert web_services.read(lambda s: s.get(FaqEntry, entry).answer) == "同事先保存的答案"
