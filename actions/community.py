@@ -77,12 +77,12 @@ def answer_or_suggest(dispatcher: CollectingDispatcher, matches: List[faq.FaqMat
 
     Returns None when it answered, else the review inbox's reason (a question back, or nothing found).
     """
-    if matches and matches[0].similarity >= faq.ANSWER_THRESHOLD:
-        utter_faq(dispatcher, matches[0])
+    reply = faq.reply_to(matches)
+    if reply.answer:
+        utter_faq(dispatcher, reply.answer)
         return None
-    close = [m for m in matches if m.similarity >= faq.SUGGEST_THRESHOLD]
-    if close:
-        buttons = [{"title": m.question, "payload": f'/faq{{"faq_id": {m.entry_id}}}'} for m in close]
+    if reply.offered:
+        buttons = [{"title": m.question, "payload": f'/faq{{"faq_id": {m.entry_id}}}'} for m in reply.offered]
         dispatcher.utter_message(response="utter_faq_suggestions", buttons=buttons)
         return "clarification"
     dispatcher.utter_message(response="utter_topic_none")

@@ -78,10 +78,9 @@ class ActionHandleFallback(Action):
         if not text.strip():
             dispatcher.utter_message(response="utter_please_rephrase")
             return []
-        matches = await faq_search(text)
-        if matches and matches[0].similarity >= faq.ANSWER_THRESHOLD:
-            best = matches[0]
-            utter_faq(dispatcher, best)
+        reply = faq.reply_to(await faq_search(text))
+        if reply.answer:
+            utter_faq(dispatcher, reply.answer)
             return []
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_clarify_handoff")
@@ -91,11 +90,8 @@ class ActionHandleFallback(Action):
         ranked = [name for name in ranking if name not in NOT_OFFERED]
         choices = await read_in_thread(lambda s: topics.clarification_choices(s, ranked, limit=3))
         buttons = [{"title": t.label, "payload": f"/{t.intent}"} for t in choices]
-        buttons += [
-            {"title": m.question, "payload": f'/faq{{"faq_id": {m.entry_id}}}'}
-            for m in matches
-            if m.similarity >= faq.SUGGEST_THRESHOLD
-        ][: max(0, 4 - len(buttons))]
+        offered = [{"title": m.question, "payload": f'/faq{{"faq_id": {m.entry_id}}}'} for m in reply.offered]
+        buttons += offered[: max(0, 4 - len(buttons))]
         if buttons:
             dispatcher.utter_message(response="utter_clarify", buttons=buttons)
         else:

@@ -41,6 +41,24 @@ class FaqMatch:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """What a rider is given for the matches of a question: the answer, or close questions to choose from."""
+
+    answer: Optional[FaqMatch]
+    offered: Tuple[FaqMatch, ...]
+
+
+def reply_to(matches: Sequence[FaqMatch]) -> Reply:
+    """The best entry when it clearly fits; else the entries close enough to offer (none: nothing fits).
+
+    The FAQ actions and the console's 「试一试」 both decide by this, so the console shows what riders get.
+    """
+    if matches and matches[0].similarity >= ANSWER_THRESHOLD:
+        return Reply(matches[0], ())
+    return Reply(None, tuple(m for m in matches if m.similarity >= SUGGEST_THRESHOLD))
+
+
+@dataclass(frozen=True)
 class _Doc:
     entry_id: int
     question: str

@@ -57,11 +57,8 @@ class RiderView:
 
 
 def _answer_or_offer(question: str, parsed_as: Optional[Parsed], route: str, search: Search) -> RiderView:
-    matches = search(question, 3, None)
-    if matches and matches[0].similarity >= faq.ANSWER_THRESHOLD:
-        return RiderView(question, parsed_as, route, matches[0], ())
-    offered = tuple(m for m in matches if m.similarity >= faq.SUGGEST_THRESHOLD)
-    return RiderView(question, parsed_as, route, None, offered)
+    reply = faq.reply_to(search(question, 3, None))
+    return RiderView(question, parsed_as, route, reply.answer, reply.offered)
 
 
 def what_a_rider_gets(
