@@ -255,3 +255,22 @@ async def test_saving_over_a_colleagues_newer_edit_is_refused_with_the_reason(
     assert response.status == 400
     assert re.search(r'<p class="error conflict" role="alert">这条内容在您打开之后被别人改过', await response.text())
     assert web_services.read(lambda s: s.get(FaqEntry, entry).answer) == "同事先保存的答案"
+
+
+@pytest.mark.parametrize("kind", list(editing.KINDS))
+async def test_every_kind_lists_its_rows_and_its_form_saves_unchanged_as_no_revision(
+    client: TestClient, web_services: Services, kind: str
+) -> None:
+    csrf = await login(client, "admin")
+    listing = await client.get(f"{EDIT}/{kind}")
+    html = await listing.text()
+    first = re.search(rf'<tr id="row-(\d+)">\s*<td><a href="{EDIT}/{kind}/(\d+)">', html)
+    assert listing.status == 200 and first, html[:500]
+    row_id = int(first.group(1))
+    page = await client.get(f"{EDIT}/{kind}/{row_id}")
+    assert page.status == 200 and 'class="content-form"' in await page.text()
+    revisions = revision_count(web_services)
+    response = await client.post(
+        f"{EDIT}/{kind}/{row_id}", data=posted(stored_form(web_services, kind, row_id), csrf), allow_redirects=False
+    )
+    assert response.headers["Location"].endswith("?saved=unchanged") and revision_count(web_services) == revisions
