@@ -66,3 +66,23 @@ def test_an_faq_answer_edited_in_the_form_is_live_shown_as_a_diff_and_reverted(s
     expect(page.locator("table.diff tr", has_text="答案").locator("ins")).to_have_text(old_answer)
     assert stored_answer(stack, QUESTION).answer == old_answer
     assert old_answer.splitlines()[0] in stack.texts(f"rider-{uuid.uuid4().hex[:6]}", QUESTION)
+
+
+def test_a_station_form_refuses_a_coordinate_beside_it_and_shows_the_hours_as_days_and_times(
+    stack: RunningStack, page: Page
+) -> None:
+    admin_page(stack, page)
+    page.goto(f"{stack.web}/console/admin/edit/places?subkind=暖新驿站")
+    page.locator("#rows tbody tr a").first.click()
+    hours = page.locator("#field-hours")
+    expect(hours.locator("input[type=checkbox][name=hours_always]")).to_be_visible()
+    expect(hours.locator("input[type=time]").first).to_be_visible()
+    expect(page.locator("#field-amenities")).to_contain_text("手机充电")
+    lat_before = page.locator("#in-lat").input_value()
+    page.fill("#in-lat", "113.1")
+    page.click("button.save")
+    expect(page.locator("#field-coordinates .field-error")).to_contain_text("113.100000 不在 35.5 到 37.3 之间")
+    expect(page.locator("#in-lat")).to_have_value("113.1")
+    screenshot(page, "content_place_refused")
+    page.goto(page.url)  # the row as stored: nothing was written
+    expect(page.locator("#in-lat")).to_have_value(lat_before)
