@@ -47,6 +47,7 @@ class Tally:
     answered: int = 0
     failed: int = 0
     lost: int = 0
+    slowest_s: float = 0.0
     problems: List[str] = field(default_factory=list)
 
 
@@ -58,6 +59,7 @@ async def rider(session: aiohttp.ClientSession, url: str, stop: asyncio.Event, t
         text, expected = CYCLE[n % len(CYCLE)]
         n += 1
         tally.sent += 1
+        started = time.monotonic()
         try:
             headers = {"X-Conversation-Id": sender}
             async with session.post(url, json={"sender": sender, "message": text}, headers=headers) as response:
@@ -66,6 +68,7 @@ async def rider(session: aiohttp.ClientSession, url: str, stop: asyncio.Event, t
             tally.failed += 1
             tally.problems.append(f"{text}: {type(error).__name__} {error}")
             continue
+        tally.slowest_s = max(tally.slowest_s, time.monotonic() - started)
         if body is None:
             tally.failed += 1
             tally.problems.append(f"{text}: HTTP {response.status}")
@@ -80,26 +83,32 @@ def workers_of(stack: Stack) -> List[Worker]:
     return [Worker(f"http://localhost:{port}") for port in stack.config.rasa_ports()]
 
 
-def reload_stack(stack: Stack, model: Path) -> float:
-    """Seconds to have `model` live on every worker of a balanced stack."""
+@dataclass
+class Reload:
+    seconds: float  # until every worker runs the new model
+    loading_s: List[float]  # each worker's own load, during which it answers nothing
+
+
+def reload_stack(stack: Stack, model: Path) -> Reload:
+    """Have `model` live on every worker of a stack, in turn."""
     started = time.monotonic()
     balancer = Balancer(stack.config.log_dir / "nginx.conf") if stack.config.balanced else None
-    rolling_reload(workers_of(stack), model, stack.config.token, balancer, lambda line: None)
-    return time.monotonic() - started
+    loading = rolling_reload(workers_of(stack), model, stack.config.token, balancer, lambda line: None)
+    return Reload(time.monotonic() - started, loading)
 
 
-async def reload_under_load(stack: Stack, url: str, model: Path, concurrency: int) -> tuple[Tally, float]:
-    """Riders talk before, during and after one rolling reload; returns their tally and the reload's seconds."""
+async def reload_under_load(stack: Stack, url: str, model: Path, concurrency: int) -> tuple[Tally, Reload]:
+    """Riders talk before, during and after one rolling reload; returns their tally and the reload."""
     tally, stop = Tally(), asyncio.Event()
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         riders = [asyncio.create_task(rider(session, url, stop, tally)) for _ in range(concurrency)]
         await asyncio.sleep(2)
-        seconds = await asyncio.to_thread(reload_stack, stack, model)
+        reload = await asyncio.to_thread(reload_stack, stack, model)
         await asyncio.sleep(2)
         stop.set()
         await asyncio.gather(*riders)
-    return tally, seconds
+    return tally, reload
 
 
 def rasa_rss_mib(stack: Stack) -> List[float]:
@@ -137,10 +146,12 @@ def main() -> int:
             url = f"http://localhost:{stack.config.public_port}/webhooks/rest/webhook"
             before = rasa_rss_mib(stack)
             for n in range(args.reloads):
-                tally, seconds = asyncio.run(reload_under_load(stack, url, copies[n % 2], args.concurrency))
+                tally, reload = asyncio.run(reload_under_load(stack, url, copies[n % 2], args.concurrency))
                 print(
                     f"reload {n + 1}: sent {tally.sent}, answered {tally.answered}, failed {tally.failed}, "
-                    f"lost {tally.lost}; live on both workers in {seconds:.1f} s",
+                    f"lost {tally.lost}; slowest answer {tally.slowest_s:.1f} s; "
+                    f"live on both workers in {reload.seconds:.1f} s "
+                    f"(each worker loading {', '.join(f'{s:.1f}' for s in reload.loading_s)} s)",
                     flush=True,
                 )
                 for problem in tally.problems[:10]:

@@ -116,21 +116,22 @@ class Worker:
 def rolling_reload(
     workers: Sequence[Worker], model: Path, token: str, balancer: Optional[Balancer], progress: Progress
 ) -> List[float]:
-    """Load `model` into each worker in turn; returns each worker's seconds out of rotation."""
+    """Load `model` into each worker in turn; returns the seconds each worker spent loading
+    (answering nothing: with a balancer, while nobody sent it anything)."""
     if len(workers) > 1 and balancer is None:
         raise ReloadError("several Rasa workers but no balancer to take them out of rotation")
     seconds = []
     for number, worker in enumerate(workers, 1):
-        started = time.monotonic()
         if balancer:
             progress(f"第 {number}/{len(workers)} 个 Rasa 进程暂停接收新消息")
             balancer.set_down(worker.port, True)
         try:
             progress(f"第 {number}/{len(workers)} 个 Rasa 进程载入新模型")
+            started = time.monotonic()
             worker.load(model, token)
+            seconds.append(time.monotonic() - started)
         finally:
             if balancer:
                 balancer.set_down(worker.port, False)
-        seconds.append(time.monotonic() - started)
-        progress(f"第 {number}/{len(workers)} 个 Rasa 进程已用新模型（{seconds[-1]:.1f} 秒）")
+        progress(f"第 {number}/{len(workers)} 个 Rasa 进程已用新模型（载入 {seconds[-1]:.1f} 秒）")
     return seconds

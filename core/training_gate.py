@@ -76,7 +76,7 @@ class Row:
         if self.live is None or self.candidate is None:
             return None
         delta = self.candidate - self.live
-        return round(delta if self.higher_is_better else -delta, 4)
+        return round(delta if self.higher_is_better else -delta, 4) + 0.0  # never -0.0
 
 
 @dataclass(frozen=True)

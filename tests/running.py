@@ -13,7 +13,7 @@ import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import requests
@@ -132,11 +132,13 @@ def staff_reply(stack: RunningStack, sender: str, text: str, key: str) -> str:
 
 
 def start_scaled_stack(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str, workers: int = 2
-) -> Iterator[RunningStack]:
-    """Several Rasa and action-server workers behind nginx, sharing PostgreSQL and Redis."""
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str, workers: int = 2,
+    env: Optional[Dict[str, str]] = None,
+) -> Iterator[RunningStack]:  # fmt: skip
+    """Several Rasa and action-server workers behind nginx, sharing PostgreSQL and Redis (`env` added)."""
     var_dir = tmp_path_factory.mktemp("scaled")
     env = {
+        **(env or {}),
         "DATABASE_URL": database_url,
         "TRACKER_DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

@@ -1,0 +1,42 @@
+"""A new model going live on two Rasa workers behind nginx while 20 riders talk (bot.rolling_reload):
+no message fails or is lost, none waits for a loading worker (without the balancer's part a message
+waits as long as the worker loads), and both workers end on the new model."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import redis
+
+from bench.common import postgres_schema
+from bench.gated_reload import reload_under_load, workers_of
+from tests.running import RunningStack, current_model, start_scaled_stack
+
+REDIS_URL = "redis://127.0.0.1:6379/11"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    with postgres_schema() as url:
+        yield from start_scaled_stack(tmp_path_factory, url, REDIS_URL)
+
+
+def test_a_rolling_reload_under_load_loses_and_fails_no_message(scaled: RunningStack, tmp_path: Path) -> None:
+    model = tmp_path / "reloaded-under-load.tar.gz"  # the project's model under a name of its own
+    shutil.copyfile(current_model(), model)
+    url = f"http://localhost:{scaled.config.public_port}/webhooks/rest/webhook"
+    tally, reload = asyncio.run(reload_under_load(scaled.stack, url, model, concurrency=20))
+    print(f"sent {tally.sent}, failed {tally.failed}, lost {tally.lost}, slowest {tally.slowest_s:.1f} s, {reload}")
+    assert (tally.failed, tally.lost) == (0, 0), tally.problems[:5]
+    assert tally.answered == tally.sent > 100
+    assert tally.slowest_s < min(reload.loading_s)
+    assert [w.model_file(scaled.config.token) for w in workers_of(scaled.stack)] == [model.name, model.name]
+    rasa_lines = [f"server 127.0.0.1:{port}" for port in scaled.config.rasa_ports()]
+    conf = (scaled.config.log_dir / "nginx.conf").read_text()
+    assert all(f"{line};" in conf and f"{line} down;" not in conf for line in rasa_lines)  # every worker back
