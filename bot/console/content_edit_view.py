@@ -187,6 +187,38 @@ async def edit_page(
     return aiohttp_jinja2.render_template("content/edit.html", request, context, status=status)
 
 
+async def new_page(
+    request: web.Request, form: Optional[Dict[str, List[str]]] = None, errors: Optional[Dict[str, str]] = None,
+    status: int = 200,
+) -> web.Response:  # fmt: skip
+    """An empty form for a new row (refused: as posted, each reason beside its field)."""
+    require_admin(request)
+    kind = _kind(request)
+    values = form if form is not None else {"datum": [editing.WGS84]}
+    context = {
+        "kind": kind, "row": None, "title": "", "values": values, "errors": errors or {},
+        "hours_rows": editing.hours_rows(values), "saved": "", "history": [], "view": None, "expired": False,
+    }  # fmt: skip
+    context.update(_page_words())
+    return aiohttp_jinja2.render_template("content/edit.html", request, context, status=status)
+
+
+async def create_row(request: web.Request) -> web.Response:
+    """Add the row, live at once; its page follows, with the revision that one click undoes."""
+    kind = _kind(request)
+    actor = _actor(request)
+    form = _as_form(await read_form(request))
+    now = request.config_dict[SERVICES].clock.utc()
+    context = _context()
+    try:
+        row_id, revision_id = await in_transaction(
+            request, lambda s: editing.create(s, kind, form, context, actor, now)
+        )
+    except editing.InvalidForm as refused:
+        return await new_page(request, form, refused.errors, status=400)
+    raise web.HTTPSeeOther(f"{EDIT}/{kind.name}/{row_id}?saved=revision-{revision_id}")
+
+
 async def save_row(request: web.Request) -> web.Response:
     kind = _kind(request)
     actor = _actor(request)
@@ -238,7 +270,7 @@ async def revert_revision(request: web.Request) -> web.Response:
     try:
         new_id = await in_transaction(request, lambda s: editing.revert(s, revision_id, actor, now))
     except editing.EditError as refused:
-        if refused.code == "nothing_to_revert":
+        if refused.code in ("nothing_to_revert", "has_enrolments"):
             return await revision_page(request, refused.code, status=409)
         raise web.HTTPNotFound() from None
     raise web.HTTPSeeOther(f"{REVISIONS}/{new_id}")
@@ -248,6 +280,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/edit", start_page)
     app.router.add_get("/admin/edit/try", try_page)
     app.router.add_get("/admin/edit/{kind:[a-z_]+}", list_page)
+    app.router.add_get("/admin/edit/{kind:[a-z_]+}/new", new_page)
+    app.router.add_post("/admin/edit/{kind:[a-z_]+}/new", create_row)
     app.router.add_get("/admin/edit/{kind:[a-z_]+}/{row_id:\\d+}", edit_page)
     app.router.add_post("/admin/edit/{kind:[a-z_]+}/{row_id:\\d+}", save_row)
     app.router.add_get("/admin/revisions/{revision_id:\\d+}", revision_page)

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from sqlalchemy import String, or_, select
+from sqlalchemy import String, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import geo, vocabulary
 from core.content import revisions, tables
 from core.content.tables import CellError
-from core.models import ContentRevision, FaqEntry, LegalAidPoint, Place, Programme
+from core.models import ContentRevision, Enrolment, FaqEntry, LegalAidPoint, Place, Programme
 from core.opening_hours import DAYS, OpeningHours, OpeningHoursError
 from core.places import GRIDS
 from core.programmes import CHILDCARE_KINDS, TRAINING_KINDS
@@ -554,18 +554,59 @@ def revision_of(session: Session, revision_id: int) -> ContentRevision:
     return found
 
 
+def create(session: Session, kind: Kind, form: Form, context: Context, actor: str, now: datetime) -> Tuple[int, int]:
+    """A new row from the form, live at once; (its id, its revision's id). Refused like an edit."""
+    values = read(kind, form, context)
+    row = kind.model(**values)
+    session.add(row)
+    session.flush()
+    revision = revisions.record(
+        session, kind.name, row.id, revisions.CREATED, actor, now, None, revisions.snapshot(row)
+    )
+    return row.id, revision.id
+
+
+def _remove(session: Session, kind: Kind, row: Any, actor: str, now: datetime, reverts: int) -> int:
+    """Undoing a creation: the row goes, kept in the revision; a programme someone signed up for stays."""
+    if kind.model is Programme and session.scalar(
+        select(func.count(Enrolment.id)).where(Enrolment.programme_id == row.id)
+    ):
+        raise EditError("has_enrolments")
+    before = revisions.snapshot(row)
+    session.delete(row)
+    session.flush()
+    return revisions.record(session, kind.name, before["id"], revisions.REVERTED, actor, now, before, None, reverts).id
+
+
+def _restore(session: Session, kind: Kind, values: revisions.Snapshot, actor: str, now: datetime, reverts: int) -> int:
+    """Undoing a removal: the row comes back as it was, under its own id."""
+    row = kind.model(**revisions.restored(kind.model, values))
+    session.add(row)
+    session.flush()
+    return revisions.record(
+        session, kind.name, row.id, revisions.REVERTED, actor, now, None, revisions.snapshot(row), reverts
+    ).id
+
+
 def revert(session: Session, revision_id: int, actor: str, now: datetime) -> int:
     """Undo one revision: the columns it changed go back to their values before it.
 
     Columns edited since by a later revision and not touched by this one stay as
-    they are. The revert is a revision of its own (and can be reverted in turn).
+    they are; undoing a creation removes the row, undoing that brings it back. The
+    revert is a revision of its own (and can be reverted in turn).
     """
     undone = revision_of(session, revision_id)
     kind = KINDS[undone.kind]
     row = session.get(kind.model, undone.row_id)
+    before = revisions.before_of(undone)
+    if before is None:
+        if row is None:
+            raise EditError("nothing_to_revert")
+        return _remove(session, kind, row, actor, now, undone.id)
     if row is None:
-        raise EditError("no_such_row")
-    before = revisions.before_of(undone) or {}
+        if revisions.after_of(undone) is not None:
+            raise EditError("no_such_row")
+        return _restore(session, kind, before, actor, now, undone.id)
     values = revisions.restored(kind.model, {c.attr: before.get(c.attr) for c in revisions.changes(undone)})
     new_id = _apply(session, kind, row, values, revisions.REVERTED, actor, now, reverts=undone.id)
     if new_id is None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.content import editing, revisions, try_it
 from core.content.loader import district_names
 from core.faq import FaqMatch
-from core.models import ContentRevision, FaqEntry, Place, Programme
+from core.models import ContentRevision, Enrolment, FaqEntry, Place, Programme
 from core.opening_hours import OpeningHours
 from core.services import Services
 from tests.conftest import FIXED_TODAY, FIXED_UTC
@@ -243,3 +243,45 @@ def test_a_form_opened_before_someone_elses_edit_is_refused_and_writes_nothing(s
         services.transaction(lambda s: editing.save(s, FAQ, entry, mine, CONTEXT, ACTOR, FIXED_UTC))
     assert list(caught.value.errors) == ["base"] and "被别人改过" in caught.value.errors["base"]
     assert services.read(lambda s: s.get(FaqEntry, entry).answer) == "同事的答案"
+
+
+def _new_faq_form(question: str) -> Dict[str, List[str]]:
+    return {"question": [question], "answer": ["新问答的答案"], "variants": ["新问答的另一种问法"], "district": [""]}
+
+
+def test_a_new_entry_answers_at_once_and_undoing_its_creation_removes_and_restores_it(services: Services) -> None:
+    question = "单元测试新增的问答骑手马上能问到吗"
+    entry, created = services.transaction(
+        lambda s: editing.create(s, FAQ, _new_faq_form(question), CONTEXT, ACTOR, FIXED_UTC)
+    )
+    assert services.faq.search(question, 1, None)[0].entry_id == entry
+    revision = services.read(lambda s: s.get(ContentRevision, created))
+    assert (revision.action, revision.before, revisions.after_of(revision)["answer"]) == (
+        "created",
+        None,
+        "新问答的答案",
+    )
+    removed = services.transaction(lambda s: editing.revert(s, created, ACTOR, FIXED_UTC))
+    assert services.read(lambda s: s.get(FaqEntry, entry)) is None
+    assert all(m.entry_id != entry for m in services.faq.search(question, 3, None))
+    services.transaction(lambda s: editing.revert(s, removed, ACTOR, FIXED_UTC))
+    back = services.read(lambda s: s.get(FaqEntry, entry))
+    assert (back.question, back.variants, back.is_sample) == (question, "新问答的另一种问法", False)
+
+
+def test_a_new_row_is_refused_like_an_edit_and_a_programme_with_sign_ups_is_not_removed(services: Services) -> None:
+    with pytest.raises(editing.InvalidForm) as caught:
+        services.transaction(
+            lambda s: editing.create(s, FAQ, {"question": [""], "answer": ["答"]}, CONTEXT, ACTOR, FIXED_UTC)
+        )
+    assert caught.value.errors == {"question": "不能为空"}
+    kind = editing.KINDS["trainings"]
+    model = services.read(lambda s: s.scalar(select(Programme.id).where(Programme.kind == "lecture")))
+    values = form(services, kind, model, title="单元测试新讲堂")
+    programme, created = services.transaction(lambda s: editing.create(s, kind, values, CONTEXT, ACTOR, FIXED_UTC))
+    services.transaction(
+        lambda s: s.add(Enrolment(programme_id=programme, status="confirmed", channel="rest", sender_id="u1"))
+    )
+    with pytest.raises(editing.EditError) as refused:
+        services.transaction(lambda s: editing.revert(s, created, ACTOR, FIXED_UTC))
+    assert refused.value.code == "has_enrolments" and services.read(lambda s: s.get(Programme, programme)) is not None

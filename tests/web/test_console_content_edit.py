@@ -274,3 +274,29 @@ async def test_every_kind_lists_its_rows_and_its_form_saves_unchanged_as_no_revi
         f"{EDIT}/{kind}/{row_id}", data=posted(stored_form(web_services, kind, row_id), csrf), allow_redirects=False
     )
     assert response.headers["Location"].endswith("?saved=unchanged") and revision_count(web_services) == revisions
+
+
+async def test_a_new_faq_from_the_form_answers_the_next_question_and_a_bad_new_station_writes_nothing(
+    client: TestClient, web_services: Services
+) -> None:
+    csrf = await login(client, "admin")
+    assert f'href="{EDIT}/faq/new"' in await (await client.get(f"{EDIT}/faq")).text()
+    assert (await client.get(f"{EDIT}/faq/new")).status == 200
+    new = {"csrf": csrf, "question": "骑手子女夏天能去哪托管", "answer": "各区暑期托管班七月开班，可在助手里报名。"}
+    response = await client.post(f"{EDIT}/faq/new", data=new, allow_redirects=False)
+    assert response.status == 303
+    entry, revision = map(
+        int, re.search(rf"{EDIT}/faq/(\d+)\?saved=revision-(\d+)", response.headers["Location"]).groups()
+    )
+    assert web_services.faq.search("骑手子女夏天能去哪托管", 1, None)[0].entry_id == entry
+    shown = await (await client.get(f"/console/admin/revisions/{revision}")).text()
+    assert "<ins>各区暑期托管班七月开班，可在助手里报名。</ins>" in shown and "撤销这次新增" in shown
+    undone = await client.post(f"/console/admin/revisions/{revision}/revert", data={"csrf": csrf})
+    assert "撤销这次删除" in await undone.text() and web_services.read(lambda s: s.get(FaqEntry, entry)) is None
+    places_before = web_services.read(lambda s: s.scalar(select(func.count(Place.id))))
+    bad = {"csrf": csrf, "kind": "暖新驿站", "name": "新驿站", "district": "潞州区", "lat": "36.2", "lon": "200"}
+    refused = await client.post(f"{EDIT}/places/new", data=bad)
+    html = await refused.text()
+    assert refused.status == 400 and "不在 111.8 到 114.2 之间" in field_html(html, "coordinates")
+    assert "请勾选“24小时开放”" in field_html(html, "hours") and 'value="新驿站"' in html
+    assert web_services.read(lambda s: s.scalar(select(func.count(Place.id)))) == places_before
