@@ -38,7 +38,7 @@ def create_console(settings: Settings) -> web.Application:
         console,
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=jinja2.select_autoescape(["html"], default_for_string=True, default=True),
-        context_processors=[auth.template_context, tickets_view.deadline_context],
+        context_processors=[auth.template_context, tickets_view.deadline_context, content_edit_view.expired_context],
     )
     environment.filters["local"] = lambda utc: clock.to_local(utc).strftime("%m-%d %H:%M") if utc else ""
     console.router.add_static("/static/", HERE / "static", name="static", append_version=True)

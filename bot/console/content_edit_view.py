@@ -18,7 +18,7 @@ from aiohttp import web
 from multidict import MultiMapping
 from sqlalchemy.orm import Session
 
-from bot.console.auth import require_admin
+from bot.console.auth import USER, require_admin
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import HTTP_CLIENT, SERVICES
@@ -67,6 +67,15 @@ def _page_words() -> Dict[str, Any]:
         "amenities": vocabulary.amenity_labels(),
         "edit_root": EDIT,
     }
+
+
+async def expired_context(request: web.Request) -> Dict[str, Any]:
+    """The header's flag on every admin page, the start page too: FAQ entries past their date, to review."""
+    user = request.get(USER)
+    if user is None or user.role != "admin":
+        return {}
+    today = request.config_dict[SERVICES].clock.today()
+    return {"expired_faqs": await read_in_transaction(request, lambda s: editing.expired_count(s, today))}
 
 
 async def start_page(request: web.Request) -> web.Response:

@@ -697,6 +697,11 @@ def expired_faqs(session: Session, today: date) -> List[FaqEntry]:
     return list(session.scalars(query))
 
 
+def expired_count(session: Session, today: date) -> int:
+    """How many FAQ entries wait for review, for the flag in every admin page's header."""
+    return session.scalar(select(func.count(FaqEntry.id)).where(FaqEntry.valid_until < today)) or 0
+
+
 def is_expired(entry: FaqEntry, today: date) -> bool:
     return entry.valid_until is not None and entry.valid_until < today
 

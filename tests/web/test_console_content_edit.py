@@ -164,6 +164,10 @@ async def test_an_expired_faq_is_listed_on_the_editing_start_page(client: TestCl
     html = await (await client.get(EDIT)).text()
     block = re.search(r'<section class="expired-faqs".*?</section>', html, re.S).group(0)
     assert f'href="{EDIT}/faq/{entry}"' in block and "2026-11-25 到期" in block
+    start = await (await client.get("/console/")).text()  # an admin's start page flags it in the header
+    assert re.search(
+        r'<nav class="top">.*内容编辑<span class="expired-count">（1 条问答过期待复核）</span>', start, re.S
+    )
 
 
 async def test_try_it_without_the_model_says_so_and_shows_what_the_faq_search_finds(
