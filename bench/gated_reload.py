@@ -9,8 +9,8 @@ turn (out of rotation, PUT /model, back in), `--reloads` times, alternating two
 copies of the project's model under different names so every reload really
 loads. Printed: messages sent, answered, failed (an HTTP error or no answer)
 and lost (an answer that is not this message's), seconds until both workers
-run the new model, and the resident memory of the Rasa workers before and
-after the reloads.
+run the new model, and the resident memory of the Rasa workers at the start,
+after the same talk without a reload, and after the reloads.
 """
 
 from __future__ import annotations
@@ -111,6 +111,16 @@ async def reload_under_load(stack: Stack, url: str, model: Path, concurrency: in
     return tally, reload
 
 
+async def talk_without_reload(url: str, concurrency: int, seconds: float) -> Tally:
+    tally, stop = Tally(), asyncio.Event()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        riders = [asyncio.create_task(rider(session, url, stop, tally)) for _ in range(concurrency)]
+        await asyncio.sleep(seconds)
+        stop.set()
+        await asyncio.gather(*riders)
+    return tally
+
+
 def rasa_rss_mib(stack: Stack) -> List[float]:
     """Resident memory of each Rasa worker process."""
     found = []
@@ -145,6 +155,10 @@ def main() -> int:
         with running("project", Path(tmp), env=env, workers=2) as stack:
             url = f"http://localhost:{stack.config.public_port}/webhooks/rest/webhook"
             before = rasa_rss_mib(stack)
+            # The same talk with no reload, as long as a reload takes: what serving alone adds to memory.
+            for _ in range(args.reloads):
+                asyncio.run(talk_without_reload(url, args.concurrency, seconds=15))
+            served = rasa_rss_mib(stack)
             for n in range(args.reloads):
                 tally, reload = asyncio.run(reload_under_load(stack, url, copies[n % 2], args.concurrency))
                 print(
@@ -157,7 +171,8 @@ def main() -> int:
                 for problem in tally.problems[:10]:
                     print(f"  {problem}")
             after = rasa_rss_mib(stack)
-    print("Rasa workers' RSS before: " + ", ".join(f"{m:.0f} MiB" for m in before))
+    print("Rasa workers' RSS at start: " + ", ".join(f"{m:.0f} MiB" for m in before))
+    print(f"after the same talk without reloads ({args.reloads} x 15 s): " + ", ".join(f"{m:.0f} MiB" for m in served))
     print(f"after {args.reloads} reloads: " + ", ".join(f"{m:.0f} MiB" for m in after))
     return 0
 
