@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.core.channels.channel import CollectingOutputChannel
 from sqlalchemy.exc import SQLAlchemyError
 
-from core import answer_ratings
+from core import answer_ratings, safe_text
 from core.services import Services
 from core.workers import WorkerRef
 
@@ -99,8 +99,11 @@ async def offer_rating(
     """The messages without their sources, the answer among them carrying `answer_id` for its 👍/👎.
 
     Keeping the answer is one insert; if it fails the rider still gets the
-    answer (without the buttons), and the cause is logged.
+    answer (without the buttons), and the cause is logged. The question is the
+    rider's text as the channel received it: made safe here, as `handle` makes
+    the text Rasa gets (a lone surrogate cannot be stored).
     """
+    question = safe_text.clean(question)
     shown = without_sources(messages)
     index = rated_index(messages)
     if index is None:
