@@ -22,7 +22,7 @@ from bot.console.auth import USER, require_admin
 from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import HTTP_CLIENT, SERVICES
-from core import faq, vocabulary
+from core import faq, validation, vocabulary
 from core.content import editing, revisions, try_it
 from core.content.loader import district_names
 from core.opening_hours import DAY_LABELS, DAYS
@@ -152,11 +152,10 @@ async def try_page(request: web.Request) -> web.Response:
     require_admin(request)
     question = _question(request.query)
     view = await _rider_view(request, question) if question else None
-    faq_id = request.query.get("faq_id", "")
     context = {
         "view": view,
         "question": question,
-        "faq_id": int(faq_id) if faq_id.isdigit() and len(faq_id) < 10 else None,
+        "faq_id": validation.record_id(request.query.get("faq_id")),
     }
     context.update(_page_words())
     return aiohttp_jinja2.render_template("content/try.html", request, context)

@@ -496,6 +496,17 @@ def read(kind: Kind, form: Form, context: Context) -> Values:
     return values
 
 
+def _refuse_same_question(session: Session, kind: Kind, values: Values, row_id: Optional[int]) -> None:
+    """One question, one entry: two would split its answers, and the CSV import tells entries apart by it."""
+    if kind.model is not FaqEntry:
+        return
+    wanted = clean(values["question"])
+    others = select(FaqEntry.id, FaqEntry.question).where(FaqEntry.id != row_id if row_id is not None else True)
+    for other_id, question in session.execute(others):
+        if clean(question) == wanted:
+            raise InvalidForm({"question": f"已有同样的问题（问答 #{other_id}）。请改那一条，或把这句加为它的其他问法"})
+
+
 def _in_kind(kind: Kind, row: Any) -> bool:
     return not kind.subkinds or kind.model is not Programme or row.kind in dict(kind.subkinds)
 
@@ -521,6 +532,7 @@ def save(
     if opened_on and opened_on != revisions.digest(revisions.snapshot(row)):
         raise InvalidForm({BASE: CHANGED_SINCE})
     values = read(kind, form, context)
+    _refuse_same_question(session, kind, values, row_id)
     if kind.model is Place and _same_hours(row.hours, values["hours"]):
         values["hours"] = row.hours  # the admin changed nothing there: no revision for a respelling
     return _apply(session, kind, row, values, revisions.UPDATED, actor, now)
@@ -557,6 +569,7 @@ def revision_of(session: Session, revision_id: int) -> ContentRevision:
 def create(session: Session, kind: Kind, form: Form, context: Context, actor: str, now: datetime) -> Tuple[int, int]:
     """A new row from the form, live at once; (its id, its revision's id). Refused like an edit."""
     values = read(kind, form, context)
+    _refuse_same_question(session, kind, values, None)
     row = kind.model(**values)
     session.add(row)
     session.flush()

@@ -285,3 +285,15 @@ def test_a_new_row_is_refused_like_an_edit_and_a_programme_with_sign_ups_is_not_
     with pytest.raises(editing.EditError) as refused:
         services.transaction(lambda s: editing.revert(s, created, ACTOR, FIXED_UTC))
     assert refused.value.code == "has_enrolments" and services.read(lambda s: s.get(Programme, programme)) is not None
+
+
+def test_a_question_another_entry_already_has_is_refused_naming_that_entry(services: Services) -> None:
+    first = new_faq(services, "单元测试：同一个问题吗？")
+    second = new_faq(services, "单元测试：另一个问题")
+    errors = refused(services, FAQ, second, question="单元测试 同一个问题吗")  # the same once cleaned
+    assert errors == {"question": f"已有同样的问题（问答 #{first}）。请改那一条，或把这句加为它的其他问法"}
+    with pytest.raises(editing.InvalidForm):
+        services.transaction(
+            lambda s: editing.create(s, FAQ, _new_faq_form("单元测试：同一个问题吗"), CONTEXT, ACTOR, FIXED_UTC)
+        )
+    assert save(services, FAQ, first, question="单元测试：同一个问题吗") is not None  # its own question is no clash
