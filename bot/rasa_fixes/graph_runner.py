@@ -10,7 +10,6 @@ Rasa's own runner.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import rasa.core.processor
@@ -34,8 +33,18 @@ class SequentialGraphRunner(DaskGraphRunner):
             raise GraphRunError("Error running runner.") from error
         return dict(results[target] for target in run_targets)
 
-    @functools.lru_cache(maxsize=16)  # noqa: B019 - one runner per loaded model, a handful of target sets
     def _plan(self, targets: Tuple[Text, ...]) -> Plan:
+        """The running order for a set of targets, worked out once per runner.
+
+        Kept on the runner itself: a cache on the method (functools.lru_cache) held every
+        runner it had seen, and with it a whole model per `PUT /model` (~135 MiB each).
+        """
+        plans: Dict[Tuple[Text, ...], Plan] = self.__dict__.setdefault("_plans", {})
+        if targets not in plans:
+            plans[targets] = self._work_out_plan(targets)
+        return plans[targets]
+
+    def _work_out_plan(self, targets: Tuple[Text, ...]) -> Plan:
         nodes = self._graph_schema.minimal_graph_schema(list(targets)).nodes
         order: List[Tuple[Text, Tuple[Text, ...]]] = []
 

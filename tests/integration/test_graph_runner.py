@@ -3,6 +3,8 @@ graph runner (bot/rasa_fixes/graph_runner.py) as with Rasa's dask runner."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -52,3 +54,15 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple:
 def test_same_understanding_and_next_action(index: int, both: tuple) -> None:
     dask, sequential = both
     assert sequential[index] == dask[index], MESSAGES[index]
+
+
+def test_a_runner_no_longer_used_is_freed_with_its_model(tmp_path: Path) -> None:
+    """A model swapped out by `PUT /model` must not stay in memory because its runner planned a run."""
+    metadata, runner = loader.load_predict_graph_runner(
+        tmp_path, Path(current_model()), LocalModelStorage, SequentialGraphRunner
+    )
+    runner.run(inputs={"__message__": [UserMessage("你好")]}, targets=[metadata.nlu_target])
+    gone = weakref.ref(runner)
+    del runner
+    gc.collect()
+    assert gone() is None
