@@ -42,6 +42,7 @@ PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
 RUNNING, LIVE, REFUSED, FAILED, RESTORED = "running", "live", "refused", "failed", "restored"
 TRAIN, RESTORE = "train", "restore"
 EVAL_SETS = ("worker_dev", "real_questions")
+HEARTBEAT_S = 30.0
 STORIES = PROJECT_ROOT / "tests" / "stories"
 # Loads a model into every Rasa worker, reporting progress.
 GoLive = Callable[[Path, Progress], None]
@@ -265,20 +266,30 @@ def train(job: Job, data: Path) -> Path:
     out = job.folder / "candidate"
     command = [PYTHON, "-m", "bot.rasa_server", "train", "--config", "config.yml", "--domain", "domain.yml",
                "--data", str(data), "--out", str(out), "--quiet"]  # fmt: skip
-    _run(command, job.folder / "train.log")
+    _run(command, job.folder / "train.log", "训练", job.progress)
     archives = list(out.glob("*.tar.gz"))
     if len(archives) != 1:
         raise RuntimeError("训练没有产出模型")
     return archives[0]
 
 
-def _run(command: List[str], log: Path) -> None:
+def _run(command: List[str], log: Path, what: str, progress: Optional[Progress] = None) -> None:
+    """Run one step's command, its output into `log`; with `progress`, a line every HEARTBEAT_S
+    so the page shows a long step is still going."""
+    started = time.monotonic()
     with log.open("ab") as out:
-        result = subprocess.run(command, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, **QUIET})  # fmt: skip
-    if result.returncode != 0:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **QUIET})  # fmt: skip
+        while True:
+            try:
+                returncode = process.wait(timeout=HEARTBEAT_S)
+                break
+            except subprocess.TimeoutExpired:
+                if progress:
+                    progress(f"{what}中…（已用 {time.monotonic() - started:.0f} 秒）")
+    if returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-5:]
-        raise RuntimeError(f"{Path(command[2] if len(command) > 2 else command[0]).name} 失败：{' / '.join(tail)}")
+        raise RuntimeError(f"{what}失败：{' / '.join(tail)}")
 
 
 def evaluate(job: Job, model: Path, frozen: Optional[Path], settings: Settings) -> training_gate.Figures:
@@ -295,11 +306,11 @@ def evaluate(job: Job, model: Path, frozen: Optional[Path], settings: Settings) 
     for name, path in sets.items():
         report = out / f"{name}.json"
         _run([PYTHON, str(settings.eval_dir / "score.py"), "--quiet", "--data", str(path), "--model", str(model),
-              "--json", str(report)], out / "score.log")  # fmt: skip
+              "--json", str(report)], out / "score.log", f"用 {name} 测试")  # fmt: skip
         figures[name] = training_gate.nlu_figures(json.loads(report.read_text(encoding="utf-8")))
     stories = out / "stories"
     _run([PYTHON, "-m", "bot.rasa_server", "test", "core", "--e2e", "--stories", str(STORIES), "--model", str(model),
-          "--out", str(stories)], out / "stories.log")  # fmt: skip
+          "--out", str(stories)], out / "stories.log", "测试对话")  # fmt: skip
     figures["stories"] = training_gate.story_figures(json.loads((stories / "story_report.json").read_text()))
     job.progress(f"{model.name}：测完 {len(figures)} 组")
     cache.parent.mkdir(parents=True, exist_ok=True)

@@ -177,3 +177,16 @@ async def test_restore_is_refused_when_no_model_was_replaced(admin_client: TestC
     csrf = await login(admin_client, "admin")
     response = await admin_client.post(f"{TRAINING_PAGE}/restore", data={"csrf": csrf}, allow_redirects=False)
     assert response.status == 409 and "还没有可以恢复的上一个模型" in await response.text()
+
+
+def test_a_failed_step_names_itself_in_chinese_with_the_end_of_its_output(tmp_path: Path) -> None:
+    command = [training.PYTHON, "-c", "import sys; print('磁盘已满'); sys.exit(3)"]
+    with pytest.raises(RuntimeError, match=r"^训练失败：磁盘已满$"):
+        training._run(command, tmp_path / "step.log", "训练")
+
+
+def test_a_long_step_reports_that_it_is_still_going(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(training, "HEARTBEAT_S", 0.1)
+    lines: List[str] = []
+    training._run([training.PYTHON, "-c", "import time; time.sleep(1.5)"], tmp_path / "step.log", "训练", lines.append)
+    assert lines and all(line.startswith("训练中…（已用 ") for line in lines)
