@@ -65,6 +65,21 @@ def test_the_street_and_county_grids_are_computed_for_places_already_stored_and_
     assert min(street for _, _, _, street, _ in rows) > 2**31  # a 64-bit column holds the street keys
 
 
+def _store_ticket(connection, number: str, district, description: str, at: datetime, **more: datetime) -> None:
+    """Ticket 1 written as an older schema holds it (the columns every revision since 0009 has, and `more`)."""
+    columns = ", ".join(more)
+    values = "".join(f", :{name}" for name in more)
+    connection.execute(
+        text(
+            "INSERT INTO tickets (id, number, category, sla_class, district, channel, sender_id, state, "
+            "description, place_text, handoff_active, created_at, respond_by, resolve_by, reopened_count, "
+            f"queue_rank, next_deadline{', ' + columns if more else ''}) VALUES (1, :number, 'request_human', "
+            f"'ordinary', :district, 'rest', 'w1', 'new', :description, '', false, :t, :t, :t, 0, 0, :t{values})"
+        ),
+        {"number": number, "district": district, "description": description, "t": at, **more},
+    )
+
+
 def test_search_indexes_and_phone_tails_are_built_for_tickets_already_stored_and_removed_again(
     empty_database: str,
 ) -> None:
@@ -73,15 +88,7 @@ def test_search_indexes_and_phone_tails_are_built_for_tickets_already_stored_and
     command.upgrade(config, "0011")
     engine = make_engine(empty_database)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO tickets (id, number, category, sla_class, district, channel, sender_id, state, "
-                "description, place_text, handoff_active, created_at, respond_by, resolve_by, reopened_count, "
-                "queue_rank, next_deadline) VALUES (1, 'CZ-20261130-0001', 'request_human', 'ordinary', '黎城县', "
-                "'rest', 'w1', 'new', '站点扣押金', '', false, :t, :t, :t, 0, 0, :t)"
-            ),
-            {"t": datetime(2026, 11, 30)},
-        )
+        _store_ticket(connection, "CZ-20261130-0001", "黎城县", "站点扣押金", datetime(2026, 11, 30))
         connection.execute(
             text(
                 "INSERT INTO ticket_messages (ticket_id, author, text, created_at) "
@@ -118,14 +125,8 @@ def test_a_ticket_may_wait_without_a_district_and_search_still_finds_new_tickets
     config = alembic_config(empty_database)
     command.upgrade(config, "0013")
     engine = make_engine(empty_database)
-    insert = text(
-        "INSERT INTO tickets (id, number, category, sla_class, district, channel, sender_id, state, "
-        "description, place_text, handoff_active, created_at, respond_by, resolve_by, reopened_count, "
-        "queue_rank, next_deadline) VALUES (:id, :number, 'request_human', 'ordinary', NULL, "
-        "'rest', 'w1', 'new', '路灯坏了好几天', '', false, :t, :t, :t, 0, 0, :t)"
-    )
     with engine.begin() as connection:
-        connection.execute(insert, {"id": 1, "number": "CZ-20261130-0001", "t": datetime(2026, 11, 30)})
+        _store_ticket(connection, "CZ-20261130-0001", None, "路灯坏了好几天", datetime(2026, 11, 30))
     command.upgrade(config, "head")  # the queue reads through today's models
     admin = StaffUser(id=1, username="a", display_name="a", password_hash="x", role="admin")
     with make_session_factory(engine)() as session:
@@ -145,16 +146,7 @@ def test_tickets_open_before_the_unread_count_arrived_count_as_seen_and_down_kee
     engine = make_engine(empty_database)
     written = datetime(2026, 11, 29, 8, 0)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO tickets (id, number, category, sla_class, district, channel, sender_id, state, "
-                "description, place_text, handoff_active, created_at, respond_by, resolve_by, reopened_count, "
-                "queue_rank, next_deadline, last_worker_message_at) VALUES (1, 'CZ-20261129-0001', "
-                "'request_human', 'ordinary', '潞州区', 'rest', 'w1', 'new', '押金不退', '', false, :t, :t, :t, "
-                "0, 0, :t, :t)"
-            ),
-            {"t": written},
-        )
+        _store_ticket(connection, "CZ-20261129-0001", "潞州区", "押金不退", written, last_worker_message_at=written)
         connection.execute(
             text(
                 "INSERT INTO ticket_messages (ticket_id, author, text, created_at) VALUES (1, 'worker', '押金不退', :t)"
