@@ -2,8 +2,9 @@
 
 `python -m bot.training <job folder>` trains on data/ plus the labelled inbox
 examples, measures the candidate and the live model on the same sets
-(../shared/eval's two through score.py as `make eval` calls it, the frozen
-held-out labelled examples, the test stories through `rasa test core`), and
+(../shared/eval's two and the frozen held-out labelled examples with score.py's
+own functions, bot.score_sets; the test stories through `rasa test core`) — the
+live model while the candidate trains, and only once per content — and
 puts the candidate live only if the gate of `core.training_gate` passes: then
 it is copied into models/ (newest is live) and every Rasa worker loads it in
 turn (bot.rolling_reload). A refused or failed candidate stays in its job
@@ -187,14 +188,18 @@ def run_training(job: Job, steps: Steps, models_dir: Path, tolerance: float) -> 
         raise RuntimeError("models/ 里没有正在使用的模型")
     job.update(live_before=live.name, tolerance=tolerance)
     data, frozen = steps.prepare(job)
-    job.progress("开始训练（通常需要 1–2 分钟）")
-    started = time.monotonic()
-    candidate = steps.train(job, data)
-    job.update(candidate=candidate.name, train_seconds=round(time.monotonic() - started, 1))
-    job.progress(f"训练完成，用时 {time.monotonic() - started:.0f} 秒；开始对比新旧模型")
-    with ThreadPoolExecutor(2) as pool:
-        measured = pool.map(lambda model: steps.evaluate(job, model, frozen), (live, candidate))
-        live_figures, candidate_figures = list(measured)
+    pool = ThreadPoolExecutor(1)
+    try:  # the live model is measured while the candidate trains
+        live_measured = pool.submit(steps.evaluate, job, live, frozen)
+        job.progress("开始训练（通常需要 3–4 分钟），同时测量正在使用的模型")
+        started = time.monotonic()
+        candidate = steps.train(job, data)
+        job.update(candidate=candidate.name, train_seconds=round(time.monotonic() - started, 1))
+        job.progress(f"训练完成，用时 {time.monotonic() - started:.0f} 秒；开始测量新模型")
+        candidate_figures = steps.evaluate(job, candidate, frozen)
+        live_figures = live_measured.result()
+    finally:  # a failed training is reported at once; a measurement under way finishes into the cache
+        pool.shutdown(wait=False)
     comparison = training_gate.compare(live_figures, candidate_figures, tolerance)
     job.update(comparison=comparison.to_json())
     if not comparison.passes:
@@ -302,12 +307,12 @@ def evaluate(job: Job, model: Path, frozen: Optional[Path], settings: Settings) 
         return dict(json.loads(cache.read_text(encoding="utf-8")))
     out = job.folder / "eval" / model.name.removesuffix(".tar.gz")
     out.mkdir(parents=True, exist_ok=True)
-    figures: training_gate.Figures = {}
-    for name, path in sets.items():
-        report = out / f"{name}.json"
-        _run([PYTHON, str(settings.eval_dir / "score.py"), "--quiet", "--data", str(path), "--model", str(model),
-              "--json", str(report)], out / "score.log", f"用 {name} 测试")  # fmt: skip
-        figures[name] = training_gate.nlu_figures(json.loads(report.read_text(encoding="utf-8")))
+    pairs = [f"{name}={path}" for name, path in sets.items()]
+    _run([PYTHON, "-m", "bot.score_sets", str(settings.eval_dir / "score.py"), str(model), str(out), *pairs],
+         out / "score.log", f"用 {'、'.join(sets)} 测试")  # fmt: skip
+    figures: training_gate.Figures = {
+        name: training_gate.nlu_figures(json.loads((out / f"{name}.json").read_text(encoding="utf-8"))) for name in sets
+    }
     stories = out / "stories"
     _run([PYTHON, "-m", "bot.rasa_server", "test", "core", "--e2e", "--stories", str(STORIES), "--model", str(model),
           "--out", str(stories)], out / "stories.log", "测试对话")  # fmt: skip

@@ -2,13 +2,10 @@
 console page → progress → the comparison with the live model → the new model live on both Rasa workers
 (then restored with one click).
 
-SLOW, and so left out of `make test`: it trains a model and measures two (the shared evaluation sets,
-the frozen set, the test stories) — about 5–8 minutes on 2 cores. Run it with
-
-    NUANXIN_TRAINING_E2E=1 .venv/bin/python -m pytest tests/browser/test_training_e2e.py
-
-The gate itself, the refusal of a worse candidate and the rolling reload under load are tested
-quickly in tests/web/test_training_job.py and tests/integration/test_rolling_reload.py.
+The suite's longest test: it trains a model and measures two (the shared evaluation sets, the frozen
+set, the test stories). The gate itself, the refusal of a worse candidate and the rolling reload
+under load are also tested quickly in tests/web/test_training_job.py and
+tests/integration/test_rolling_reload.py.
 """
 
 from __future__ import annotations
@@ -30,7 +27,6 @@ from core.settings import PROJECT_ROOT
 from tests.browser.conftest import screenshot
 from tests.running import RunningStack, current_model, start_scaled_stack
 
-# Trains and measures two models (7-9 minutes on 2 cores): the longest test of `make test`, and run by it.
 pytestmark = [pytest.mark.slow]
 REDIS_URL = "redis://127.0.0.1:6379/10"
 PASSWORD = "training-admin-password"

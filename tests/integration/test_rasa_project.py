@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Tuple
 
 import pytest
 
@@ -77,13 +77,36 @@ def test_no_evaluation_text_is_in_the_training_data(name: str) -> None:
     assert "leak check: 0 of" in result.stdout
 
 
+@pytest.fixture(scope="module")
+def score_py_reports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Tuple[subprocess.CompletedProcess, dict]]:
+    """score.py on each evaluation set with the issue's thresholds, as `make eval` runs it: its exit and report."""
+    out, model, found = tmp_path_factory.mktemp("score"), current_model(), {}
+    for name, thresholds in THRESHOLDS.items():
+        flags = [str(part) for flag, value in thresholds.items() for part in (flag, value)]
+        result = run(
+            PYTHON, str(EVAL_DIR / "score.py"), "--data", str(eval_file(name)), "--model", model,
+            "--json", str(out / name), "--quiet", *flags,
+        )  # fmt: skip
+        found[name] = result, json.loads((out / name).read_text())
+    return found
+
+
 @pytest.mark.parametrize("name", sorted(THRESHOLDS))
-def test_nlu_on_the_evaluation_sets_meets_the_thresholds(name: str, tmp_path: Path) -> None:
-    flags = [str(part) for flag, value in THRESHOLDS[name].items() for part in (flag, value)]
-    result = run(
-        PYTHON, str(EVAL_DIR / "score.py"), "--data", str(eval_file(name)), "--model", current_model(),
-        "--json", str(tmp_path / "score.json"), "--quiet", *flags,
-    )  # fmt: skip
+def test_nlu_on_the_evaluation_sets_meets_the_thresholds(name: str, score_py_reports) -> None:
+    result, report = score_py_reports[name]
     print(name, result.stdout.strip().splitlines()[-1])
-    report = json.loads((tmp_path / "score.json").read_text())
     assert result.returncode == 0, f"{name}: {report['accuracy']=} {report['in_scope_fallback_rate']=}"
+
+
+def test_the_gate_scores_every_set_in_one_process_with_score_pys_figures(score_py_reports, tmp_path: Path) -> None:
+    """bot.score_sets (the training gate's measurement) loads the model once for all sets; its reports
+    must be score.py's own, figure for figure and error for error."""
+    pairs = [f"{name}={eval_file(name)}" for name in THRESHOLDS]
+    result = run(PYTHON, "-m", "bot.score_sets", str(EVAL_DIR / "score.py"), current_model(), str(tmp_path), *pairs)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for name in THRESHOLDS:
+        ours = json.loads((tmp_path / f"{name}.json").read_text())
+        theirs = score_py_reports[name][1]
+        measured = {key: value for key, value in theirs.items() if not key.startswith("parse_ms")}
+        print(name, {key: ours[key] for key in ("n", "accuracy", "confident_error_rate", "oos_recall")})
+        assert {key: ours[key] for key in measured} == measured

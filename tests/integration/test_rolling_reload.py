@@ -8,24 +8,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-import redis
 
-from bench.common import postgres_schema
 from bench.gated_reload import reload_under_load, workers_of
-from tests.running import RunningStack, current_model, start_scaled_stack
+from tests.running import RunningStack, current_model
 
-REDIS_URL = "redis://127.0.0.1:6379/11"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    with postgres_schema() as url:
-        yield from start_scaled_stack(tmp_path_factory, url, REDIS_URL)
 
 
 def test_a_rolling_reload_under_load_loses_and_fails_no_message(scaled: RunningStack, tmp_path: Path) -> None:

@@ -14,17 +14,13 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, List, Tuple
 
 import aiohttp
-import pytest
-import redis
 import sqlalchemy as sa
 
-from bench.common import postgres_schema
-from tests.running import RunningStack, start_scaled_stack
+from tests.running import RunningStack
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
 SENDERS, MESSAGES, WAVE = 50, 10, 2
 STAGGER_S = 0.04
 CYCLE = [
@@ -34,13 +30,6 @@ CYCLE = [
     ("你能干什么", "我能帮您"),
     ("拜拜 我去送单了", "注意安全"),
 ]
-
-
-@pytest.fixture(scope="module")
-def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    with postgres_schema() as url:
-        yield from start_scaled_stack(tmp_path_factory, url, REDIS_URL)
 
 
 async def rider(session: aiohttp.ClientSession, url: str, sender: str) -> List[Tuple[int, int, str]]:
