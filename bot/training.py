@@ -191,7 +191,7 @@ def run_training(job: Job, steps: Steps, models_dir: Path, tolerance: float) -> 
     pool = ThreadPoolExecutor(1)
     try:  # the live model is measured while the candidate trains
         live_measured = pool.submit(steps.evaluate, job, live, frozen)
-        job.progress("开始训练（通常需要 3–4 分钟），同时测量正在使用的模型")
+        job.progress("开始训练（通常需要 2–4 分钟），同时测量正在使用的模型")
         started = time.monotonic()
         candidate = steps.train(job, data)
         job.update(candidate=candidate.name, train_seconds=round(time.monotonic() - started, 1))
