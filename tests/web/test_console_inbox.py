@@ -137,6 +137,24 @@ async def test_a_thumbs_down_is_shown_with_the_answer_that_was_rated(client, web
     assert "免费开放" in html and "问答 #1" in html and "别的问题没人点踩" not in html
 
 
+async def test_a_rated_flow_answer_is_named_by_its_service_in_chinese(client, web_services) -> None:
+    """Not by the response's internal name: an admin reads 「找驿站」, the name stays in the tooltip."""
+    for sender, text, response in (
+        ("web-down-station", "英雄中路驿站：开着（24小时）", "utter_station_item"),
+        ("web-down-legal", "先和站长协商，再打12333", "utter_legal_wage_arrears"),
+    ):
+        worker = WorkerRef("webchat", sender)
+        answer_id = web_services.transaction(
+            lambda s: answer_ratings.offer(s, worker, f"{sender}的问题", text, response, None, FIXED_UTC)
+        )
+        web_services.transaction(lambda s: answer_ratings.rate(s, answer_id, worker, answer_ratings.DOWN, FIXED_UTC))
+    assert await login(client, "admin")
+    html = await (await client.get(f"{INBOX}?reason=thumbs_down")).text()
+    shown = re.findall(r'<div class="rated-answer">被点👎的回答（<span title="([a-z_]+)">([^<]+)</span>）', html)
+    assert sorted(shown) == [("utter_legal_wage_arrears", "维权指引"), ("utter_station_item", "找驿站")]
+    assert "（流程 utter_" not in html
+
+
 async def test_forged_or_malformed_actions_are_refused_with_4xx(client, web_services) -> None:
     group_id = keep(web_services, "这是啥")
     csrf = await login(client, "admin")
