@@ -47,6 +47,9 @@ HEARTBEAT_S = 30.0
 STORIES = PROJECT_ROOT / "tests" / "stories"
 # Loads a model into every Rasa worker, reporting progress.
 GoLive = Callable[[Path, Progress], None]
+# Beyond these, old jobs lose their bulky files (a training leaves about 17 MB) and old archives leave models/.
+KEEP_JOBS, KEEP_MODELS = 10, 3
+BULKY = ("candidate", "data", "eval", "frozen.jsonl", "previous.tar.gz")
 QUIET = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
 
 
@@ -116,6 +119,12 @@ def _alive(pid: Any) -> bool:
     return Path(f"/proc/{pid}/stat").exists() and " Z " not in Path(f"/proc/{pid}/stat").read_text()
 
 
+def _started(folder: Path) -> Tuple[str, int]:
+    """A job folder's order: its second, then its number within that second (…-10 after …-9)."""
+    stamp, _, number = folder.name.rpartition("-")
+    return stamp, int(number) if number.isdigit() else 0
+
+
 @dataclass
 class JobStore:
     """var/training/: the jobs, newest first, and the lock that keeps them to one at a time."""
@@ -128,7 +137,7 @@ class JobStore:
 
     def jobs(self, limit: int = 20) -> List[Job]:
         folder = self.root / "jobs"
-        found = sorted(folder.iterdir(), reverse=True) if folder.is_dir() else []
+        found = sorted(folder.iterdir(), key=_started, reverse=True) if folder.is_dir() else []
         return [Job(path) for path in found[:limit] if (path / "state.json").exists()]
 
     def get(self, job_id: str) -> Optional[Job]:
@@ -158,6 +167,27 @@ class JobStore:
                 return job, str(state.get("live_before"))
         return None
 
+    def prune(self, keep: int = KEEP_JOBS) -> List[Path]:
+        """Beyond the newest `keep` jobs, remove what only the job used (its data, candidate, scores,
+        the model it replaced); their state and progress stay listed. The model the next restore would
+        put back is kept, however old its job. Returns what was removed."""
+        needed = self.previous()
+        removed = []
+        for job in self.jobs(limit=sys.maxsize)[keep:]:
+            if job.view().get("status") == RUNNING:
+                continue
+            restorable = needed is not None and needed[0].folder == job.folder
+            for name in BULKY:
+                path = job.folder / name
+                if not path.exists() or (restorable and name == "previous.tar.gz"):
+                    continue
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+                removed.append(path)
+        return removed
+
     def start(self, kind: str, by: str) -> Job:
         """A new job run by `python -m bot.training` in its own session (it outlives a web app restart)."""
         job = self.create(kind, by)
@@ -179,6 +209,14 @@ class Steps:
     train: Callable[[Job, Path], Path]  # the candidate archive
     evaluate: Callable[[Job, Path, Optional[Path]], training_gate.Figures]
     go_live: GoLive
+
+
+def prune_models(models_dir: Path, keep: int = KEEP_MODELS) -> List[Path]:
+    """All but the newest `keep` archives out of models/ (the newest is live; workers hold theirs in memory)."""
+    archives = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for archive in archives[keep:]:
+        archive.unlink()
+    return archives[keep:]
 
 
 def run_training(job: Job, steps: Steps, models_dir: Path, tolerance: float) -> Dict[str, Any]:
@@ -386,7 +424,17 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 1
         finally:
             services.close()
+            tidy(store, settings.models_dir)
     return 0
+
+
+def tidy(store: JobStore, models_dir: Path) -> None:
+    """Old jobs' bulky files and old models off the disk; a failure here is logged, the job's outcome stands."""
+    try:
+        store.prune()
+        prune_models(models_dir)
+    except OSError as error:
+        print(f"清理旧训练文件失败：{error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -190,3 +190,37 @@ def test_a_long_step_reports_that_it_is_still_going(tmp_path: Path, monkeypatch:
     lines: List[str] = []
     training._run([training.PYTHON, "-c", "import time; time.sleep(1.5)"], tmp_path / "step.log", "训练", lines.append)
     assert lines and all(line.startswith("训练中…（已用 ") for line in lines)
+
+
+def test_old_jobs_lose_their_bulky_files_but_not_the_model_a_restore_needs(tmp_path: Path) -> None:
+    store, models, live = with_live_model(tmp_path)
+    workers = FakeWorkers()
+    went_live = store.create(training.TRAIN, "staff:admin")  # the oldest job, and the one a restore uses
+    training.run_training(went_live, steps(LIVE_FIGURES, workers), models, 0.005)
+    for n in range(training.KEEP_JOBS):
+        refused = store.create(training.TRAIN, "staff:admin")
+        for bulky in ("data", "candidate"):
+            (refused.folder / bulky).mkdir()
+        refused.update(status=training.REFUSED if n else training.RUNNING, pid=None)
+    removed = store.prune()
+    assert removed == [went_live.folder / "candidate"]
+    assert (went_live.folder / "previous.tar.gz").read_text() == "live model"
+    assert len(store.jobs(limit=100)) == training.KEEP_JOBS + 1  # every job still listed
+    state = training.run_restore(store.create(training.RESTORE, "staff:admin"), store, models, workers)
+    assert state["status"] == training.RESTORED and training.newest_model(models) == live
+    assert live.read_text() == "live model"
+    # The restore is now the newest job and the one the next restore uses; the job still running is left alone.
+    assert store.prune() == [went_live.folder / "previous.tar.gz"]
+    assert (store.jobs(limit=100)[-2].folder / "data").exists()
+
+
+def test_models_keeps_its_newest_archives(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    for n in range(5):
+        archive = models / f"2026113{n}-000000-m{n}.tar.gz"
+        archive.write_text(str(n))
+        os.utime(archive, (1_000_000 + n, 1_000_000 + n))
+    removed = training.prune_models(models)
+    assert sorted(p.name for p in removed) == ["20261130-000000-m0.tar.gz", "20261131-000000-m1.tar.gz"]
+    assert sorted(p.read_text() for p in models.glob("*.tar.gz")) == ["2", "3", "4"]
