@@ -557,9 +557,10 @@ def send_webchat_photo(target: Target, case: Tuple[Any, ...]) -> int:
 
 
 query_params = st.dictionaries(
-    st.one_of(st.sampled_from(["after", "token", "sender", "limit", "next"]), texts), st.one_of(texts, huge_query_texts),
+    st.one_of(st.sampled_from(["after", "token", "sender", "limit", "next"]), texts),
+    st.one_of(texts, huge_query_texts),
     max_size=3,
-)  # fmt: skip
+)
 event_ids = st.one_of(
     st.none(),
     st.integers(-(10**6), 10**6).map(str),

@@ -6,6 +6,7 @@ import re
 from typing import Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core import answer_ratings, review
 from core.models import FaqDraft, FaqEntry, InboxGroup, LabelledExample
@@ -139,15 +140,14 @@ async def test_a_thumbs_down_is_shown_with_the_answer_that_was_rated(client, web
 
 async def test_a_rated_flow_answer_is_named_by_its_service_in_chinese(client, web_services) -> None:
     """Not by the response's internal name: an admin reads 「找驿站」, the name stays in the tooltip."""
-    for sender, text, response in (
-        ("web-down-station", "英雄中路驿站：开着（24小时）", "utter_station_item"),
-        ("web-down-legal", "先和站长协商，再打12333", "utter_legal_wage_arrears"),
-    ):
+
+    def thumbs_down(session: Session, sender: str, text: str, response: str) -> None:
         worker = WorkerRef("webchat", sender)
-        answer_id = web_services.transaction(
-            lambda s: answer_ratings.offer(s, worker, f"{sender}的问题", text, response, None, FIXED_UTC)
-        )
-        web_services.transaction(lambda s: answer_ratings.rate(s, answer_id, worker, answer_ratings.DOWN, FIXED_UTC))
+        answer_id = answer_ratings.offer(session, worker, f"{sender}的问题", text, response, None, FIXED_UTC)
+        answer_ratings.rate(session, answer_id, worker, answer_ratings.DOWN, FIXED_UTC)
+
+    web_services.transaction(lambda s: thumbs_down(s, "web-down-station", "英雄中路驿站：开着", "utter_station_item"))
+    web_services.transaction(lambda s: thumbs_down(s, "web-down-legal", "先和站长协商", "utter_legal_wage_arrears"))
     assert await login(client, "admin")
     html = await (await client.get(f"{INBOX}?reason=thumbs_down")).text()
     shown = re.findall(r'<div class="rated-answer">被点👎的回答（<span title="([a-z_]+)">([^<]+)</span>）', html)
