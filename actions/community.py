@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from actions import unanswered
 from actions.runtime import (
+    district_of,
     entity_value,
     faq_search,
     in_thread,
@@ -65,7 +66,7 @@ class ActionAnswerFaq(Action):
             if entry:
                 utter_faq(dispatcher, entry)
                 return [SlotSet("faq_id", None)]
-        matches = await faq_search(latest_text(tracker))
+        matches = await faq_search(latest_text(tracker), district=district_of(tracker))
         unanswered_as = answer_or_suggest(dispatcher, matches)
         if unanswered_as:  # no entry clearly fits: the review inbox shows what riders asked
             await unanswered.keep(tracker, unanswered_as)
@@ -97,7 +98,7 @@ class ActionTopicAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         intent = latest_intent(tracker)
-        matches = await faq_search(latest_text(tracker), intent=intent, limit=1)
+        matches = await faq_search(latest_text(tracker), intent=intent, limit=1, district=district_of(tracker))
         # The worker's words share nothing with the entries: give the intent's first one.
         best = matches[0] if matches else await read_in_thread(lambda s: faq.first_of_intent(s, intent))
         if best:

@@ -10,7 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import unanswered
-from actions.runtime import faq_search, latest_text, read_in_thread, redispatch, reset, utter_faq, worker_of
+from actions.runtime import (
+    district_of,
+    faq_search,
+    latest_text,
+    read_in_thread,
+    redispatch,
+    reset,
+    utter_faq,
+    worker_of,
+)
 from core import faq, topics, workers
 
 # Intents never offered as a button: they are not things a worker wants done.
@@ -78,7 +87,7 @@ class ActionHandleFallback(Action):
         if not text.strip():
             dispatcher.utter_message(response="utter_please_rephrase")
             return []
-        reply = faq.reply_to(await faq_search(text))
+        reply = faq.reply_to(await faq_search(text, district=district_of(tracker)))
         if reply.answer:
             utter_faq(dispatcher, reply.answer)
             return []

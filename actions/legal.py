@@ -10,7 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
-from actions.runtime import entity_value, in_thread, latest_intent, latest_text, read_in_thread, services, worker_of
+from actions.runtime import (
+    district_of,
+    entity_value,
+    in_thread,
+    latest_intent,
+    latest_text,
+    read_in_thread,
+    services,
+    worker_of,
+)
 from actions.stations import link_buttons
 from core import legal, nearby, workers
 
@@ -121,7 +130,7 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
 async def _aid_point(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """The legal-aid point nearest to where the rider is (or their district), and the 12348 hotline."""
     origin = nearby.Origin.from_dict(tracker.get_slot("search_origin"))
-    district: Optional[str] = entity_value(tracker, "district") or tracker.get_slot("district")
+    district = district_of(tracker)
     if origin is None and not district:
         dispatcher.utter_message(response="utter_legal_ask_district")
         return []

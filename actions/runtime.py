@@ -42,9 +42,12 @@ async def read_in_thread(work: Callable[[Session], T]) -> T:
     return await asyncio.to_thread(services().read, work)
 
 
-async def faq_search(text: str, intent: Optional[str] = None, limit: int = 3) -> List[FaqMatch]:
-    """FAQ entries for a question, from the index the retriever keeps fresh."""
-    return await asyncio.to_thread(services().faq.search, text, limit, intent)
+async def faq_search(
+    text: str, intent: Optional[str] = None, limit: int = 3, district: Optional[str] = None
+) -> List[FaqMatch]:
+    """FAQ entries for a question, from the index the retriever keeps fresh; those written for `district`
+    (the rider's) before those written for another."""
+    return await asyncio.to_thread(services().faq.search, text, limit, intent, district)
 
 
 def utter_faq(dispatcher: CollectingDispatcher, match: FaqMatch) -> None:
@@ -62,6 +65,11 @@ def worker_of(tracker: Tracker) -> WorkerRef:
 def entity_value(tracker: Tracker, entity: str) -> Optional[Any]:
     """The first value of an entity in the latest message."""
     return next(tracker.get_latest_entity_values(entity), None)
+
+
+def district_of(tracker: Tracker) -> Optional[str]:
+    """The district the rider's question is about: named in this message, else the one they gave before."""
+    return entity_value(tracker, "district") or tracker.get_slot("district")
 
 
 def shared_location(tracker: Tracker) -> Optional[Tuple[float, float]]:

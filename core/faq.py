@@ -5,6 +5,9 @@ new or corrected answer is found by the next question, without retraining.
 A question worded exactly as an entry's question or one of its variants (once
 cleaned) is that entry's, whatever BM25 makes of a long entry: that is what an
 admin means by adding a variant (the review inbox's one click).
+An entry written for one district is for that district's riders: asked by a rider
+known to be elsewhere it counts for less, and of two entries that fit alike the
+rider's district's comes before the city's.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ B = 0.75
 # Similarity (0..1) from which an entry is answered outright, and from which it is offered.
 ANSWER_THRESHOLD = 0.45
 SUGGEST_THRESHOLD = 0.2
+# How much an entry written for another district than the rider's counts: one asked about by
+# name still clears the answer threshold; the same question written for the rider's district wins.
+OTHER_DISTRICT_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class _Doc:
     question: str
     answer: str
     intent: Optional[str]
+    district: Optional[str]
     length: int
 
 
@@ -78,13 +85,15 @@ class FaqIndex:
     def __init__(self, entries: Sequence[FaqEntry]) -> None:
         self._docs: List[_Doc] = []
         counts_of: List[Counter] = []
-        self._exact: Dict[str, int] = {}
+        self._exact: Dict[str, List[int]] = defaultdict(list)
         for index, entry in enumerate(entries):
             for wording in filter(None, map(clean, [entry.question, *(entry.variants or "").splitlines()])):
-                self._exact.setdefault(wording, index)
+                if index not in self._exact[wording]:
+                    self._exact[wording].append(index)
             counts = Counter(terms("\n".join([entry.question, entry.variants or "", entry.tags or ""])))
             counts_of.append(counts)
-            self._docs.append(_Doc(entry.id, entry.question, entry.answer, entry.intent, sum(counts.values())))
+            doc = _Doc(entry.id, entry.question, entry.answer, entry.intent, entry.district, sum(counts.values()))
+            self._docs.append(doc)
         n = len(self._docs)
         avg_len = (sum(d.length for d in self._docs) / n) if n else 1.0
         postings: Dict[str, List[Tuple[int, int]]] = defaultdict(list)
@@ -102,29 +111,42 @@ class FaqIndex:
             self._idf[term] = idf
             self._postings[term] = (docs, idf * tfs * (K1 + 1) / (tfs + norm))
         self._intents = np.array([d.intent or "" for d in self._docs], dtype=object)
+        self._districts = np.array([d.district or "" for d in self._docs], dtype=object)
 
     def __len__(self) -> int:
         return len(self._docs)
 
-    def search(self, query: str, limit: int = 3, intent: Optional[str] = None) -> List[FaqMatch]:
-        """Best entries for `query`, optionally only those tagged with `intent`.
+    def search(
+        self, query: str, limit: int = 3, intent: Optional[str] = None, district: Optional[str] = None
+    ) -> List[FaqMatch]:
+        """Best entries for `query`, optionally only those tagged with `intent`, for a rider of `district`
+        (None: not known, every entry counts alike).
 
         Similarity is the BM25 score divided by the highest score the question's
         terms could reach, so thresholds mean the same for short and long questions.
         """
         if not self._docs:
             return []
-        exact = self._exact.get(clean(query))
-        if exact is not None and (intent is None or self._docs[exact].intent == intent):
-            found = self._match(exact, 1.0)
-            return [found, *[m for m in self._ranked(query, limit, intent) if m.entry_id != found.entry_id]][:limit]
-        return self._ranked(query, limit, intent)
+        exact = [i for i in self._exact.get(clean(query), ()) if intent is None or self._docs[i].intent == intent]
+        if exact:
+            best = max(exact, key=lambda i: self._fit(i, district))
+            found = self._match(best, 1.0 if self._fit(best, district) else OTHER_DISTRICT_WEIGHT)
+            ranked = self._ranked(query, limit, intent, district)
+            return [found, *[m for m in ranked if m.entry_id != found.entry_id]][:limit]
+        return self._ranked(query, limit, intent, district)
+
+    def _fit(self, index: int, district: Optional[str]) -> int:
+        """2: written for the rider's district; 1: for the whole city (or the rider's is unknown); 0: for another."""
+        written_for = self._docs[index].district
+        if district is None or written_for is None:
+            return 1
+        return 2 if written_for == district else 0
 
     def _match(self, index: int, similarity: float) -> FaqMatch:
         doc = self._docs[index]
         return FaqMatch(doc.entry_id, doc.question, doc.answer, doc.intent, similarity)
 
-    def _ranked(self, query: str, limit: int, intent: Optional[str]) -> List[FaqMatch]:
+    def _ranked(self, query: str, limit: int, intent: Optional[str], district: Optional[str]) -> List[FaqMatch]:
         query_terms = Counter(t for t in terms(query) if t in self._postings)
         ceiling = sum(self._idf[t] * (K1 + 1) * q for t, q in query_terms.items())
         if ceiling <= 0:
@@ -135,10 +157,12 @@ class FaqIndex:
             scores[docs] += q * weights
         if intent is not None:
             scores[self._intents != intent] = 0.0
+        if district is not None:
+            scores[(self._districts != "") & (self._districts != district)] *= OTHER_DISTRICT_WEIGHT
         candidates = np.flatnonzero(scores)
-        if candidates.size > limit:
-            candidates = candidates[np.argpartition(-scores[candidates], limit)[:limit]]
-        ranked = sorted(candidates, key=lambda i: -scores[i])
+        if candidates.size > limit * 2:  # room for ties, which the rider's district breaks
+            candidates = candidates[np.argpartition(-scores[candidates], limit * 2)[: limit * 2]]
+        ranked = sorted(candidates, key=lambda i: (-scores[i], -self._fit(i, district)))[:limit]
         return [self._match(i, min(1.0, float(scores[i]) / ceiling)) for i in ranked]
 
 
@@ -151,8 +175,10 @@ class FaqRetriever:
         self._index: Optional[FaqIndex] = None
         self._version: Optional[tuple] = None
 
-    def search(self, query: str, limit: int = 3, intent: Optional[str] = None) -> List[FaqMatch]:
-        return self._current().search(query, limit, intent)
+    def search(
+        self, query: str, limit: int = 3, intent: Optional[str] = None, district: Optional[str] = None
+    ) -> List[FaqMatch]:
+        return self._current().search(query, limit, intent, district)
 
     def _current(self) -> FaqIndex:
         with self._session_factory() as session:

@@ -115,8 +115,8 @@ async def list_page(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("content/list.html", request, context)
 
 
-async def _rider_view(request: web.Request, question: str) -> try_it.RiderView:
-    """Ask the live model what the question means, then the FAQ as the actions would.
+async def _rider_view(request: web.Request, question: str, district: Optional[str]) -> try_it.RiderView:
+    """Ask the live model what the question means, then the FAQ as the actions would for a rider of `district`.
 
     The model silent (down, reloading), the FAQ search alone, and the page says so.
     """
@@ -140,21 +140,32 @@ async def _rider_view(request: web.Request, question: str) -> try_it.RiderView:
     def first_of_intent(intent: str) -> Optional[faq.FaqMatch]:
         return services.read(lambda s: faq.first_of_intent(s, intent))
 
-    return await asyncio.to_thread(try_it.what_a_rider_gets, question, parsed, services.faq.search, first_of_intent)
+    return await asyncio.to_thread(
+        try_it.what_a_rider_gets, question, parsed, services.faq.search, first_of_intent, district
+    )
 
 
 def _question(query: MultiMapping[str]) -> str:
     return query.get("q", "").strip()[:MAX_QUESTION_CHARS]
 
 
+def _rider_district(query: MultiMapping[str], default: Optional[str] = None) -> Optional[str]:
+    """The district 试一试 asks as (one of the city's; 「不知道」 is empty), else `default`."""
+    if "district" not in query:
+        return default
+    return query["district"] if query["district"] in district_names() else None
+
+
 async def try_page(request: web.Request) -> web.Response:
     """「试一试」 from the list: one question, what a rider gets now."""
     require_admin(request)
     question = _question(request.query)
-    view = await _rider_view(request, question) if question else None
+    district = _rider_district(request.query)
+    view = await _rider_view(request, question, district) if question else None
     context = {
         "view": view,
         "question": question,
+        "rider_district": district,
         "faq_id": validation.record_id(request.query.get("faq_id")),
     }
     context.update(_page_words())
@@ -184,11 +195,12 @@ async def edit_page(
     context = await read_in_transaction(request, load)
     values = form if form is not None else context["stored"]
     question = _question(request.query)
+    district = _rider_district(request.query, default=getattr(context["row"], "district", None))
     today = request.config_dict[SERVICES].clock.today()
     context.update(
         kind=kind, values=values, errors=errors or {}, hours_rows=editing.hours_rows(values),
-        saved=request.query.get("saved", ""), question=question,
-        view=await _rider_view(request, question) if question and kind.name == "faq" else None,
+        saved=request.query.get("saved", ""), question=question, rider_district=district,
+        view=await _rider_view(request, question, district) if question and kind.name == "faq" else None,
         expired=kind.name == "faq" and editing.is_expired(context["row"], today),
     )  # fmt: skip
     context.update(_page_words())

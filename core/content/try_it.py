@@ -18,7 +18,7 @@ FAQ_INTENT = "faq"
 FALLBACK_INTENT = "nlu_fallback"
 # Intents answered by the first FAQ entry written for them (actions.community.ActionTopicAnswer).
 TOPIC_INTENTS = ("volunteer", "register_community")
-Search = Callable[[str, int, Optional[str]], List[FaqMatch]]
+Search = Callable[[str, int, Optional[str], Optional[str]], List[FaqMatch]]  # question, limit, intent, district
 FirstOfIntent = Callable[[str], Optional[FaqMatch]]
 
 # What happens to the question: an FAQ answer (or the close questions offered), a topic's
@@ -52,25 +52,23 @@ class RiderView:
     question: str
     parsed: Optional[Parsed]
     route: str
+    district: Optional[str]
     answer: Optional[FaqMatch]
     offered: Tuple[FaqMatch, ...]
 
 
-def _answer_or_offer(question: str, parsed_as: Optional[Parsed], route: str, search: Search) -> RiderView:
-    reply = faq.reply_to(search(question, 3, None))
-    return RiderView(question, parsed_as, route, reply.answer, reply.offered)
-
-
 def what_a_rider_gets(
-    question: str, parsed_as: Optional[Parsed], search: Search, first_of_intent: FirstOfIntent
-) -> RiderView:
-    """The answer a rider gets for `question` now; `parsed_as` None means the model did not answer."""
-    if parsed_as is None:
-        return _answer_or_offer(question, None, ROUTE_NO_MODEL, search)
-    if parsed_as.intent in (FAQ_INTENT, FALLBACK_INTENT):
-        return _answer_or_offer(question, parsed_as, ROUTE_FAQ, search)
+    question: str, parsed_as: Optional[Parsed], search: Search, first_of_intent: FirstOfIntent,
+    district: Optional[str] = None,
+) -> RiderView:  # fmt: skip
+    """The answer a rider (of `district`, None: not known) gets for `question` now; `parsed_as` None means
+    the model did not answer."""
+    if parsed_as is None or parsed_as.intent in (FAQ_INTENT, FALLBACK_INTENT):
+        reply = faq.reply_to(search(question, 3, None, district))
+        route = ROUTE_NO_MODEL if parsed_as is None else ROUTE_FAQ
+        return RiderView(question, parsed_as, route, district, reply.answer, reply.offered)
     if parsed_as.intent in TOPIC_INTENTS:
-        found = search(question, 1, parsed_as.intent)
+        found = search(question, 1, parsed_as.intent, district)
         best = found[0] if found else first_of_intent(parsed_as.intent)
-        return RiderView(question, parsed_as, ROUTE_TOPIC, best, ())
-    return RiderView(question, parsed_as, ROUTE_FLOW, None, ())
+        return RiderView(question, parsed_as, ROUTE_TOPIC, district, best, ())
+    return RiderView(question, parsed_as, ROUTE_FLOW, district, None, ())

@@ -143,3 +143,20 @@ async def test_a_topic_without_entries_offers_a_person(
     await ActionTopicAnswer().run(dispatcher, tracker("怎么当志愿者", "volunteer"), domain)
 
     assert responses(dispatcher.messages) == ["utter_topic_none"]
+
+
+async def test_an_faq_written_for_the_riders_district_is_the_one_answered(
+    core: Services, dispatcher: CollectingDispatcher, domain: dict
+) -> None:
+    """The district the rider gave before, or the one named in the question, picks among entries alike."""
+    core.transaction(
+        lambda s: s.add_all(
+            FaqEntry(question="驿站夜里几点关门", variants="", answer=answer, tags="", district=district)
+            for district, answer in (("屯留区", "屯留区22点关门"), ("潞州区", "潞州区通宵开放"))
+        )
+    )
+    await ActionAnswerFaq().run(dispatcher, tracker("驿站夜里几点关门", "faq", slots={"district": "潞州区"}), domain)
+    await ActionAnswerFaq().run(
+        dispatcher, tracker("屯留区驿站夜里几点关门", "faq", [("district", "屯留区")], {"district": "潞州区"}), domain
+    )
+    assert [m["answer"] for m in dispatcher.messages] == ["潞州区通宵开放", "屯留区22点关门"]

@@ -210,7 +210,7 @@ def _match(entry_id: int, similarity: float) -> FaqMatch:
 
 
 def test_try_it_answers_offers_or_hands_to_a_flow_as_the_actions_do() -> None:
-    def search(question: str, limit: int, intent: object) -> List[FaqMatch]:
+    def search(question: str, limit: int, intent: object, district: object) -> List[FaqMatch]:
         return [_match(1, 0.5), _match(2, 0.3)] if question == "有把握" else [_match(3, 0.44), _match(4, 0.1)]
 
     def first(intent: str) -> FaqMatch:
@@ -225,6 +225,14 @@ def test_try_it_answers_offers_or_hands_to_a_flow_as_the_actions_do() -> None:
     flow = try_it.what_a_rider_gets("有把握", try_it.Parsed("find_station", 0.8), search, first)
     assert (flow.route, flow.answer) == ("flow", None)
     assert try_it.what_a_rider_gets("x", try_it.Parsed("volunteer", 0.8), lambda *a: [], first).answer == _match(9, 0.0)
+    asked_as: List[object] = []
+
+    def searched_as(question: str, limit: int, intent: object, district: object) -> List[FaqMatch]:
+        asked_as.append(district)
+        return []
+
+    assert try_it.what_a_rider_gets("有把握", faq_intent, searched_as, first, "屯留区").district == "屯留区"
+    assert asked_as == ["屯留区"]
     assert try_it.parsed({"intent": {"name": "faq", "confidence": 0.7}}) == try_it.Parsed("faq", 0.7)
     assert try_it.parsed({"intent": None}) is None and try_it.parsed([]) is None
 

@@ -1,5 +1,6 @@
 """FAQ retrieval over the database: paraphrases, and edits that take effect at once."""
 
+import pytest
 from sqlalchemy import select
 
 from core import faq
@@ -77,3 +78,44 @@ def test_a_question_worded_as_a_variant_of_a_long_entry_is_answered_by_it() -> N
     assert (best.entry_id, best.similarity) == (1, 1.0)
     assert index.search("驿站的微波炉能随便用吗", intent="faq") == []  # neither entry has that intent
     assert all(m.similarity < 1.0 for m in index.search("？？")) and index.search("") == []
+
+
+# --- entries written for one district ----------------------------------------------------------
+
+NIGHT = "驿站夜里几点关门"
+
+
+def district_entries() -> list:
+    def entry(id: int, district, answer: str, question: str = NIGHT) -> FaqEntry:
+        return FaqEntry(id=id, question=question, variants="", answer=answer, tags="", intent=None, district=district)
+
+    return [
+        entry(1, "屯留区", "屯留区的驿站22点关门"),
+        entry(2, None, "各驿站关门时间不一，以门口公示为准"),
+        entry(3, "潞州区", "潞州区的驿站通宵开放"),
+        entry(4, "屯留区", "屯留区驿站的电话是0355-1", "屯留区驿站的电话是多少"),
+        entry(5, None, "市里驿站的热线是12345", "驿站有没有热线电话"),
+    ]
+
+
+def test_the_riders_districts_entry_comes_before_the_citys_and_another_districts() -> None:
+    index = faq.FaqIndex(district_entries())
+    for district, first in (("屯留区", 1), ("潞州区", 3), ("上党区", 2), (None, 1)):
+        exact = index.search(NIGHT, district=district)
+        paraphrased = index.search("驿站晚上几点关门呀", district=district)
+        print(district, [(m.entry_id, round(m.similarity, 3)) for m in paraphrased])
+        assert exact[0].entry_id == first and exact[0].similarity == 1.0
+        assert paraphrased[0].entry_id == first and paraphrased[0].similarity >= faq.ANSWER_THRESHOLD
+    assert [m.entry_id for m in index.search(NIGHT, district="上党区")] == [2, 1, 3]  # the city's, then the rest
+
+
+def test_another_districts_entry_counts_for_less_but_is_still_answered_when_asked_for() -> None:
+    index = faq.FaqIndex(district_entries())
+    own = index.search("屯留区驿站的电话是多少", district="屯留区")[0]
+    elsewhere = index.search("屯留区驿站的电话是多少", district="潞州区")[0]
+    assert (own.entry_id, own.similarity) == (4, 1.0)
+    assert elsewhere.entry_id == 4 and elsewhere.similarity == faq.OTHER_DISTRICT_WEIGHT
+    assert faq.reply_to([elsewhere]).answer == elsewhere
+    loose = {district: index.search("驿站电话多少", district=district)[0] for district in ("屯留区", "潞州区")}
+    assert loose["屯留区"].entry_id == loose["潞州区"].entry_id == 4
+    assert loose["潞州区"].similarity == pytest.approx(loose["屯留区"].similarity * faq.OTHER_DISTRICT_WEIGHT)

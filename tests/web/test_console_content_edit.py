@@ -182,6 +182,34 @@ async def test_try_it_without_the_model_says_so_and_shows_what_the_faq_search_fi
     assert "不是这一条" in beside_another and "正是这一条" not in beside_another
 
 
+async def test_try_it_asks_as_a_rider_of_the_district_chosen(client: TestClient, web_services: Services) -> None:
+    """Of two entries written alike for two districts, each district's rider gets their own; an entry's
+    edit page asks as a rider of the entry's district until another is chosen."""
+    night = "驿站夜里几点关门"
+    web_services.transaction(
+        lambda s: s.add_all(
+            FaqEntry(question=night, variants="", answer=answer, tags="", district=district)
+            for district, answer in (("潞州区", "潞州区通宵开放"), ("屯留区", "屯留区22点关门"))
+        )
+    )
+    tunliu = web_services.read(lambda s: s.scalar(select(FaqEntry.id).where(FaqEntry.district == "屯留区")))
+    await login(client, "admin")
+
+    def result(html: str) -> str:
+        return re.search(r'<section class="try-result".*?</section>', html, re.S).group(0)
+
+    for district, answer in (("潞州区", "潞州区通宵开放"), ("屯留区", "屯留区22点关门")):
+        html = await (await client.get(f"{EDIT}/try", params={"q": night, "district": district})).text()
+        assert f"{district}的骑手问“{night}”" in result(html) and answer in result(html)
+        assert f'<option value="{district}" selected>' in html
+    on_its_page = await (await client.get(f"{EDIT}/faq/{tunliu}", params={"q": night})).text()
+    assert "屯留区22点关门" in result(on_its_page) and "正是这一条" in result(on_its_page)
+    as_another = await (await client.get(f"{EDIT}/faq/{tunliu}", params={"q": night, "district": "潞州区"})).text()
+    assert "潞州区通宵开放" in result(as_another) and "不是这一条" in result(as_another)
+    unknown = await (await client.get(f"{EDIT}/try", params={"q": night, "district": "北京市"})).text()
+    assert "的骑手问" not in result(unknown) and "骑手问“" in result(unknown)
+
+
 @pytest.fixture
 async def rasa(aiohttp_server: Any) -> Any:
     """A stand-in for Rasa's /model/parse that reads every question as the given intent (and checks the token)."""
