@@ -17,7 +17,7 @@ from bot.web.database import in_transaction, read_in_transaction
 from bot.web.forms import an_id, read_form
 from bot.web.keys import SERVICES
 from core import canned_replies, staff, tickets, topics
-from core.content import csv_io
+from core.content import csv_io, editing
 from core.content.loader import district_names
 from core.content.staging import StagedImport, StagedImports
 from core.content.tables import TableSpec, table_specs
@@ -96,7 +96,8 @@ async def confirm_import(request: web.Request) -> web.Response:
         return await content_page(request, status=410, problem="preview_expired")
 
     def confirm(session: Session) -> csv_io.ImportReport:
-        return csv_io.confirm_import(session, spec, staged.data, staged.replace, staged.table_digest)
+        history = editing.import_history(session, f"staff:{admin.username}", now)
+        return csv_io.confirm_import(session, spec, staged.data, staged.replace, staged.table_digest, history)
 
     try:
         report = await in_transaction(request, confirm)

@@ -24,14 +24,18 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Hashable, Iterator, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Dict, Hashable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core import safe_text
+from core.content.revisions import Snapshot, snapshot
 from core.content.tables import CellError, Column, TableSpec
+
+# Told of each row an import adds, changes or removes: (row, before, after); None where it did not exist.
+OnChange = Callable[[Any, Optional[Snapshot], Optional[Snapshot]], None]
 
 # Biggest file accepted; content tables are far smaller.
 MAX_BYTES = 20 * 1024 * 1024
@@ -411,28 +415,42 @@ def _changed_fields(spec: TableSpec, obj: Any, values: Dict[str, Any], primary: 
             yield FieldChange(column.header, before, after)
 
 
-def apply(session: Session, spec: TableSpec, plan: ImportPlan) -> ImportReport:
-    """Write a plan made in this session: removals, then changes, then additions."""
+def apply(session: Session, spec: TableSpec, plan: ImportPlan, on_change: Optional[OnChange] = None) -> ImportReport:
+    """Write a plan made in this session: removals, then changes, then additions (each told to `on_change`)."""
     primary = _primary_keys(spec)
-    for obj in plan._deletes:
+    removed = [(obj, snapshot(obj) if on_change else None) for obj in plan._deletes]
+    for obj, _ in removed:
         session.delete(obj)
     session.flush()
+    changed = []
     for obj, values in plan._updates:
+        before = snapshot(obj) if on_change else None
         for attr, value in values.items():
             if attr not in primary:
                 setattr(obj, attr, value)
+        changed.append((obj, before))
     session.flush()
-    session.add_all(spec.model(**values) for values in plan._inserts)
+    added = [spec.model(**values) for values in plan._inserts]
+    session.add_all(added)
     session.flush()
+    if on_change:
+        for obj, before in removed:
+            on_change(obj, before, None)
+        for obj, before in changed:
+            on_change(obj, before, snapshot(obj))
+        for obj in added:
+            on_change(obj, None, snapshot(obj))
     return ImportReport(spec.name, len(plan.added), len(plan.changed), len(plan.removed), plan.unchanged)
 
 
-def confirm_import(session: Session, spec: TableSpec, data: bytes, replace: bool, digest: str) -> ImportReport:
+def confirm_import(
+    session: Session, spec: TableSpec, data: bytes, replace: bool, digest: str, on_change: Optional[OnChange] = None
+) -> ImportReport:
     """Write the import previewed against a table of `digest`; `ImportStale` if the table changed since."""
     plan = plan_import(session, spec, data, replace, lock=True)
     if plan.digest != digest:
         raise ImportStale(spec.name)
-    return apply(session, spec, plan)
+    return apply(session, spec, plan, on_change)
 
 
 def import_bytes(session: Session, spec: TableSpec, data: bytes, replace: bool = False) -> ImportReport:

@@ -511,6 +511,23 @@ def _in_kind(kind: Kind, row: Any) -> bool:
     return not kind.subkinds or kind.model is not Programme or row.kind in dict(kind.subkinds)
 
 
+def kind_of_row(row: Any) -> Optional[Kind]:
+    """The kind a row is edited as (a programme's by its subkind); None for a table the console does not edit."""
+    return next((k for k in KINDS.values() if isinstance(row, k.model) and _in_kind(k, row)), None)
+
+
+def import_history(session: Session, actor: str, now: datetime) -> Callable[[Any, Any, Any], None]:
+    """What a CSV import tells of each row it adds, changes or removes, kept as that row's revision
+    (so its history shows it, with the diff and one-click revert of a console edit)."""
+
+    def record(row: Any, before: Optional[revisions.Snapshot], after: Optional[revisions.Snapshot]) -> None:
+        kind = kind_of_row(row)
+        if kind is not None and before != after:
+            revisions.record(session, kind.name, row.id, revisions.IMPORTED, actor, now, before, after)
+
+    return record
+
+
 def row_of(session: Session, kind: Kind, row_id: int) -> Any:
     """The row, if it belongs to this kind (a training is no childcare programme)."""
     row = session.get(kind.model, row_id)

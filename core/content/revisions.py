@@ -21,7 +21,7 @@ from core.models import ContentRevision
 
 Snapshot = Dict[str, Any]
 NOT_SNAPSHOT = {"updated_at"}
-CREATED, UPDATED, REVERTED = "created", "updated", "reverted"
+CREATED, UPDATED, REVERTED, IMPORTED = "created", "updated", "reverted", "imported"
 
 
 def snapshot(row: Any) -> Snapshot:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from aiohttp import ClientResponse, FormData
 from aiohttp.test_utils import TestClient
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.web.app import create_app
 from core import staff
-from core.models import FaqEntry
+from core.models import ContentRevision, FaqEntry
 from core.services import Services
 from tests.web.conftest import PASSWORD, login
 from tests.web.test_console_chinese import items, visible
@@ -98,6 +98,54 @@ async def test_a_changed_row_shows_before_and_after_and_removals_only_when_repla
     assert (await confirm(client, csrf, token_of(replacing))).status == 200
     assert stored_answers(web_services, question) == ["新的答案"] and stored_answers(web_services, gone) == []
     assert faq_count(web_services) == before - 1
+
+
+def import_revisions(services: Services) -> List[Tuple[str, int, bool, bool]]:
+    """(kind, row, had a before, has an after) of each revision a CSV import left, in order."""
+    rows = services.read(
+        lambda s: s.execute(
+            select(ContentRevision.kind, ContentRevision.row_id, ContentRevision.before, ContentRevision.after)
+            .where(ContentRevision.action == "imported")
+            .order_by(ContentRevision.id)
+        ).all()
+    )
+    return [(kind, row_id, before is not None, after is not None) for kind, row_id, before, after in rows]
+
+
+async def test_every_row_an_import_changes_is_a_revision_that_can_be_reverted(client, web_services) -> None:
+    """Changed, removed and added rows each get a 「表格导入」 revision in their history, undone in one click."""
+    csrf = await login(client, "admin")
+    exported = (await (await client.get("/console/admin/content/faq.csv")).read()).decode("utf-8-sig")
+    header, first, second, *rest = list(csv.reader(io.StringIO(exported)))
+    old, first[header.index("答案")] = first[header.index("答案")], "导入后的答案"
+    added = ["" for _ in header]
+    added[header.index("问题")], added[header.index("答案")] = "驿站能存放快递吗", "可以，限当天取走。"
+    out = io.StringIO()
+    csv.writer(out).writerows([header, first, *rest, added])
+    page = await (await upload(client, csrf, out.getvalue().encode("utf-8-sig"), replace=True)).text()
+    assert (await confirm(client, csrf, token_of(page))).status == 200
+    changed_id, removed_id = int(first[header.index("编号")]), int(second[header.index("编号")])
+    new_id = web_services.read(lambda s: s.scalar(select(FaqEntry.id).where(FaqEntry.question == "驿站能存放快递吗")))
+    assert import_revisions(web_services) == [
+        ("faq", removed_id, True, False), ("faq", changed_id, True, True), ("faq", new_id, False, True)
+    ]  # fmt: skip
+    history = await (await client.get(f"/console/admin/edit/faq/{changed_id}")).text()
+    assert "表格导入" in visible(history) and "导入后的答案" in history
+
+    def revision_of(row_id: int) -> int:
+        return web_services.read(
+            lambda s: s.scalar(select(ContentRevision.id).where(ContentRevision.row_id == row_id,
+                                                                ContentRevision.action == "imported"))
+        )  # fmt: skip
+
+    for row_id in (changed_id, removed_id, new_id):
+        reverted = await client.post(
+            f"/console/admin/revisions/{revision_of(row_id)}/revert", data={"csrf": csrf}, allow_redirects=False
+        )
+        assert reverted.status == 303
+    assert stored_answers(web_services, first[header.index("问题")]) == [old]
+    assert stored_answers(web_services, second[header.index("问题")]) == [second[header.index("答案")]]
+    assert stored_answers(web_services, "驿站能存放快递吗") == []
 
 
 async def test_a_preview_is_not_written_once_the_table_changed(client, web_services) -> None:
