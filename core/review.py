@@ -27,8 +27,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import privacy
+from core.content import revisions
 from core.models import FaqDraft, FaqEntry, InboxGroup, InboxMessage, LabelledExample, RatedAnswer, Topic
 from core.search_terms import clean
+
+# The content kind FAQ revisions are kept under (core.content.editing.KINDS).
+FAQ_KIND = "faq"
 
 REASONS = ("fallback", "out_of_scope", "clarification", "thumbs_down", "repeat", "handoff")
 PENDING, RESOLVED, IGNORED = "pending", "resolved", "ignored"
@@ -265,16 +269,20 @@ def _texts(session: Session, group: InboxGroup, limit: int) -> List[str]:
     return list(dict.fromkeys([group.sample, *texts]))[:limit]
 
 
-def add_variant(session: Session, group_id: int, faq_id: int, actor: str) -> FaqEntry:
-    """Add the group's wordings to an FAQ entry's variants: the retriever finds them at the next question."""
+def add_variant(session: Session, group_id: int, faq_id: int, actor: str, now: datetime) -> FaqEntry:
+    """Add the group's wordings to an FAQ entry's variants: the retriever finds them at the next question.
+    The change is a revision of the entry, as an edit in 内容编辑 is (its history shows it, one click undoes it)."""
     group = _group(session, group_id)
     entry = session.get(FaqEntry, faq_id)
     if entry is None:
         raise ReviewError("no_such_faq")
     known = {group_key(v) for v in [entry.question, *(entry.variants or "").splitlines()]}
     new = [text for text in _texts(session, group, LABELLED_PER_GROUP) if group_key(text) not in known]
+    before = revisions.snapshot(entry)
     # `updated_at` moves on its own (wall time), which is how the FAQ retriever notices the edit.
     entry.variants = "\n".join(filter(None, [(entry.variants or "").strip(), *new]))
+    if new:
+        revisions.record(session, FAQ_KIND, entry.id, revisions.UPDATED, actor, now, before, revisions.snapshot(entry))
     _resolve(group, f"variant:{entry.id}", actor)
     return entry
 
@@ -295,9 +303,10 @@ def drafts(session: Session) -> List[FaqDraft]:
 
 
 def publish_draft(
-    session: Session, draft_id: int, question: str, answer: str, intent: Optional[str], now: datetime
+    session: Session, draft_id: int, question: str, answer: str, intent: Optional[str], actor: str, now: datetime
 ) -> FaqEntry:
-    """Publish a draft as an FAQ entry, live for riders at once; a draft needs a question and an answer."""
+    """Publish a draft as an FAQ entry, live for riders at once (a revision, as an addition in 内容编辑 is);
+    a draft needs a question and an answer."""
     draft = session.get(FaqDraft, draft_id)
     if draft is None or draft.published_at is not None:
         raise ReviewError("no_such_draft")
@@ -309,6 +318,7 @@ def publish_draft(
     entry = FaqEntry(question=question, variants="", answer=answer, tags="", intent=intent or None)
     session.add(entry)
     session.flush()
+    revisions.record(session, FAQ_KIND, entry.id, revisions.CREATED, actor, now, None, revisions.snapshot(entry))
     draft.question, draft.answer, draft.intent = question, answer, intent or None
     draft.published_faq_id, draft.published_at = entry.id, now
     return entry

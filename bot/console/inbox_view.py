@@ -114,7 +114,7 @@ async def add_variant(request: web.Request) -> web.Response:
         faq_id = form.get("faq_id")
         if not str(faq_id or "").isdigit() or len(str(faq_id)) > 9:
             raise review.ReviewError("no_such_faq")
-        review.add_variant(session, group_id, int(str(faq_id)), actor)
+        review.add_variant(session, group_id, int(str(faq_id)), actor, now)
 
     return await _act(request, add)
 
@@ -136,7 +136,7 @@ async def publish_draft(request: web.Request) -> web.Response:
 
     def publish(session: Session, form: MultiMapping[Any], actor: str, now: datetime) -> None:
         question, answer = str(form.get("question", "")), str(form.get("answer", ""))
-        review.publish_draft(session, draft_id, question, answer, str(form.get("intent", "")) or None, now)
+        review.publish_draft(session, draft_id, question, answer, str(form.get("intent", "")) or None, actor, now)
 
     return await _act(request, publish)
 

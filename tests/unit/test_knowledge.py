@@ -38,7 +38,7 @@ def test_the_answer_that_resolved_a_ticket_becomes_a_masked_draft_once_and_is_au
     assert services.read(lambda s: list(s.scalars(drafted))) == [str(draft.id)]
     # An admin publishes it like any draft: a live FAQ entry.
     entry = services.transaction(
-        lambda s: review.publish_draft(s, draft.id, "押金怎么退", "带身份证到站点办理。", None, NOW)
+        lambda s: review.publish_draft(s, draft.id, "押金怎么退", "带身份证到站点办理。", None, "staff:admin", NOW)
     )
     assert services.read(lambda s: s.get(FaqEntry, entry.id).answer) == "带身份证到站点办理。"
 

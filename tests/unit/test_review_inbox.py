@@ -4,14 +4,15 @@ riders' 👍/👎 on answers. Both databases."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Iterator, Optional
+from typing import Iterator, List, Optional
 
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core import answer_ratings, review
-from core.models import FaqDraft, FaqEntry, InboxGroup, InboxMessage, LabelledExample, RatedAnswer
+from core.content import revisions
+from core.models import ContentRevision, FaqDraft, FaqEntry, InboxGroup, InboxMessage, LabelledExample, RatedAnswer
 from core.services import Services
 from core.workers import WorkerRef, remember_district
 from tests.conftest import FIXED_UTC
@@ -128,18 +129,26 @@ def test_unknown_statuses_and_groups_are_refused(services: Services) -> None:
         services.transaction(lambda s: review.set_status(s, 999_999, review.IGNORED, "admin"))
 
 
+def faq_revisions(services: Services, entry_id: int) -> List[ContentRevision]:
+    query = select(ContentRevision).where(ContentRevision.kind == "faq", ContentRevision.row_id == entry_id)
+    return services.read(lambda s: list(s.scalars(query.order_by(ContentRevision.id))))
+
+
 def test_a_variant_added_from_a_group_answers_the_next_question_at_once(services: Services) -> None:
     question = "驿站的微波炉坏了找谁修"
     entry_id = services.read(lambda s: s.scalars(select(FaqEntry.id).order_by(FaqEntry.id)).first())
     assert all(m.entry_id != entry_id for m in services.faq.search(question) if m.similarity >= 0.45)
     group = keep(services, question)
-    services.transaction(lambda s: review.add_variant(s, group, entry_id, "admin"))
+    services.transaction(lambda s: review.add_variant(s, group, entry_id, "admin", LATER))
     assert services.faq.search(question)[0].entry_id == entry_id
     entry = services.read(lambda s: s.get(FaqEntry, entry_id))
     assert entry.variants.splitlines()[-1] == question
     assert rows(services, status=review.RESOLVED)[0].resolution == f"variant:{entry_id}"
-    services.transaction(lambda s: review.add_variant(s, group, entry_id, "admin"))
+    services.transaction(lambda s: review.add_variant(s, group, entry_id, "admin", LATER))
     assert services.read(lambda s: s.get(FaqEntry, entry_id)).variants.count(question) == 1
+    [change] = faq_revisions(services, entry_id)  # the second click added nothing: no second revision
+    assert change.action == "updated" and change.actor == "admin"
+    assert [(c.attr, c.after.splitlines()[-1]) for c in revisions.changes(change)] == [("variants", question)]
 
 
 def test_a_draft_answers_no_one_until_it_is_published(services: Services) -> None:
@@ -149,13 +158,16 @@ def test_a_draft_answers_no_one_until_it_is_published(services: Services) -> Non
     assert services.read(lambda s: s.scalar(select(func.count(FaqEntry.id)).where(FaqEntry.question == question))) == 0
     assert all(m.question != question for m in services.faq.search(question))
     with pytest.raises(review.ReviewError, match="draft_incomplete"):
-        services.transaction(lambda s: review.publish_draft(s, draft.id, question, " ", None, LATER))
-    entry = services.transaction(lambda s: review.publish_draft(s, draft.id, question, "驿站都备有药箱。", None, LATER))
+        services.transaction(lambda s: review.publish_draft(s, draft.id, question, " ", None, "admin", LATER))
+    answer = "驿站都备有药箱。"
+    entry = services.transaction(lambda s: review.publish_draft(s, draft.id, question, answer, None, "admin", LATER))
     assert services.faq.search(question)[0].entry_id == entry.id
     assert services.read(lambda s: s.get(FaqDraft, draft.id).published_faq_id) == entry.id
+    [created] = faq_revisions(services, entry.id)
+    assert (created.action, created.before, revisions.after_of(created)["answer"]) == ("created", None, answer)
     assert services.read(review.drafts) == []
     with pytest.raises(review.ReviewError, match="no_such_draft"):
-        services.transaction(lambda s: review.publish_draft(s, draft.id, question, "again", None, LATER))
+        services.transaction(lambda s: review.publish_draft(s, draft.id, question, "again", None, "admin", LATER))
 
 
 def test_a_group_labelled_with_an_intent_is_queued_for_training_once(services: Services) -> None:
