@@ -69,7 +69,7 @@ def entity_value(tracker: Tracker, entity: str) -> Optional[Any]:
 
 def district_of(tracker: Tracker) -> Optional[str]:
     """The district the rider's question is about: named in this message, else the one they gave before."""
-    return entity_value(tracker, "district") or tracker.get_slot("district")
+    return entity_value(tracker, "district") or tracker.get_slot("district") or None
 
 
 def shared_location(tracker: Tracker) -> Optional[Tuple[float, float]]:
