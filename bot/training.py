@@ -357,7 +357,9 @@ def evaluate(job: Job, model: Path, frozen: Optional[Path], settings: Settings) 
     figures["stories"] = training_gate.story_figures(json.loads((stories / "story_report.json").read_text()))
     job.progress(f"{model.name}：测完 {len(figures)} 组")
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(figures), encoding="utf-8")
+    written = cache.with_suffix(f".{os.getpid()}.tmp")  # whole or not at all: a measurement may outlive its job
+    written.write_text(json.dumps(figures), encoding="utf-8")
+    written.replace(cache)
     return figures
 
 
