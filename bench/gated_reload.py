@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
 import sys
 import tempfile
@@ -24,7 +25,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List
+from typing import AsyncIterator, List
 
 import aiohttp
 import redis
@@ -97,27 +98,31 @@ def reload_stack(stack: Stack, model: Path) -> Reload:
     return Reload(time.monotonic() - started, loading)
 
 
+@contextlib.asynccontextmanager
+async def riders_talking(url: str, concurrency: int) -> AsyncIterator[Tally]:
+    """`concurrency` riders talk for as long as the block runs; their tally when it ends."""
+    tally, stop = Tally(), asyncio.Event()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        riders = [asyncio.create_task(rider(session, url, stop, tally)) for _ in range(concurrency)]
+        try:
+            yield tally
+        finally:
+            stop.set()
+            await asyncio.gather(*riders)
+
+
 async def reload_under_load(stack: Stack, url: str, model: Path, concurrency: int) -> tuple[Tally, Reload]:
     """Riders talk before, during and after one rolling reload; returns their tally and the reload."""
-    tally, stop = Tally(), asyncio.Event()
-    timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        riders = [asyncio.create_task(rider(session, url, stop, tally)) for _ in range(concurrency)]
+    async with riders_talking(url, concurrency) as tally:
         await asyncio.sleep(2)
         reload = await asyncio.to_thread(reload_stack, stack, model)
         await asyncio.sleep(2)
-        stop.set()
-        await asyncio.gather(*riders)
     return tally, reload
 
 
 async def talk_without_reload(url: str, concurrency: int, seconds: float) -> Tally:
-    tally, stop = Tally(), asyncio.Event()
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
-        riders = [asyncio.create_task(rider(session, url, stop, tally)) for _ in range(concurrency)]
+    async with riders_talking(url, concurrency) as tally:
         await asyncio.sleep(seconds)
-        stop.set()
-        await asyncio.gather(*riders)
     return tally
 
 

@@ -27,12 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import privacy
-from core.content import revisions
+from core.content import editing, revisions
 from core.models import FaqDraft, FaqEntry, InboxGroup, InboxMessage, LabelledExample, RatedAnswer, Topic
 from core.search_terms import clean
-
-# The content kind FAQ revisions are kept under (core.content.editing.KINDS).
-FAQ_KIND = "faq"
 
 REASONS = ("fallback", "out_of_scope", "clarification", "thumbs_down", "repeat", "handoff")
 PENDING, RESOLVED, IGNORED = "pending", "resolved", "ignored"
@@ -278,11 +275,9 @@ def add_variant(session: Session, group_id: int, faq_id: int, actor: str, now: d
         raise ReviewError("no_such_faq")
     known = {group_key(v) for v in [entry.question, *(entry.variants or "").splitlines()]}
     new = [text for text in _texts(session, group, LABELLED_PER_GROUP) if group_key(text) not in known]
-    before = revisions.snapshot(entry)
-    # `updated_at` moves on its own (wall time), which is how the FAQ retriever notices the edit.
-    entry.variants = "\n".join(filter(None, [(entry.variants or "").strip(), *new]))
-    if new:
-        revisions.record(session, FAQ_KIND, entry.id, revisions.UPDATED, actor, now, before, revisions.snapshot(entry))
+    if new:  # `updated_at` moves on its own (wall time), which is how the FAQ retriever notices the edit
+        variants = {"variants": "\n".join(filter(None, [(entry.variants or "").strip(), *new]))}
+        editing.change(session, editing.KINDS[editing.FAQ], entry, variants, revisions.UPDATED, actor, now)
     _resolve(group, f"variant:{entry.id}", actor)
     return entry
 
@@ -315,10 +310,8 @@ def publish_draft(
         raise ReviewError("draft_incomplete")
     if intent and session.get(Topic, intent) is None:
         raise ReviewError("unknown_intent")
-    entry = FaqEntry(question=question, variants="", answer=answer, tags="", intent=intent or None)
-    session.add(entry)
-    session.flush()
-    revisions.record(session, FAQ_KIND, entry.id, revisions.CREATED, actor, now, None, revisions.snapshot(entry))
+    values = {"question": question, "variants": "", "answer": answer, "tags": "", "intent": intent or None}
+    entry, _ = editing.add(session, editing.KINDS[editing.FAQ], values, revisions.CREATED, actor, now)
     draft.question, draft.answer, draft.intent = question, answer, intent or None
     draft.published_faq_id, draft.published_at = entry.id, now
     return entry

@@ -21,7 +21,7 @@ from sqlalchemy import String, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import geo, vocabulary
-from core.content import revisions, tables
+from core.content import csv_io, revisions, tables
 from core.content.tables import CellError
 from core.models import ContentRevision, Enrolment, FaqEntry, LegalAidPoint, Place, Programme
 from core.opening_hours import DAYS, OpeningHours, OpeningHoursError
@@ -39,6 +39,7 @@ HOURS_ROWS = 3  # empty picker rows offered below the used ones (a day may have 
 MAX_HOURS_ROWS = 7
 LIST_LIMIT = 200
 CITY_WIDE = ""
+FAQ = "faq"  # the kind FAQ entries are edited (and their revisions kept) as
 BASE = "base"  # the form field with the fingerprint of the row as the form was opened
 CHANGED_SINCE = (
     "这条内容在您打开之后被别人改过（见修改记录），您的修改没有保存，免得覆盖别人的修改。"
@@ -391,7 +392,7 @@ KINDS: Dict[str, Kind] = {
     kind.name: kind
     for kind in (
         Kind(
-            "faq",
+            FAQ,
             "常见问题",
             FaqEntry,
             (
@@ -516,7 +517,7 @@ def kind_of_row(row: Any) -> Optional[Kind]:
     return next((k for k in KINDS.values() if isinstance(row, k.model) and _in_kind(k, row)), None)
 
 
-def import_history(session: Session, actor: str, now: datetime) -> Callable[[Any, Any, Any], None]:
+def import_history(session: Session, actor: str, now: datetime) -> csv_io.OnChange:
     """What a CSV import tells of each row it adds, changes or removes, kept as that row's revision
     (so its history shows it, with the diff and one-click revert of a console edit)."""
 
@@ -552,10 +553,10 @@ def save(
     _refuse_same_question(session, kind, values, row_id)
     if kind.model is Place and _same_hours(row.hours, values["hours"]):
         values["hours"] = row.hours  # the admin changed nothing there: no revision for a respelling
-    return _apply(session, kind, row, values, revisions.UPDATED, actor, now)
+    return change(session, kind, row, values, revisions.UPDATED, actor, now)
 
 
-def _apply(
+def change(
     session: Session,
     kind: Kind,
     row: Any,
@@ -565,6 +566,7 @@ def _apply(
     now: datetime,
     reverts: Optional[int] = None,
 ) -> Optional[int]:
+    """Set `values` on the row, kept as a revision; its id, or None when nothing changed."""
     before = revisions.snapshot(row)
     for attr, value in values.items():
         setattr(row, attr, value)
@@ -587,13 +589,20 @@ def create(session: Session, kind: Kind, form: Form, context: Context, actor: st
     """A new row from the form, live at once; (its id, its revision's id). Refused like an edit."""
     values = read(kind, form, context)
     _refuse_same_question(session, kind, values, None)
+    row, revision_id = add(session, kind, values, revisions.CREATED, actor, now)
+    return row.id, revision_id
+
+
+def add(
+    session: Session, kind: Kind, values: Values, action: str, actor: str, now: datetime,
+    reverts: Optional[int] = None,
+) -> Tuple[Any, int]:  # fmt: skip
+    """A new row of `values`, kept as a revision; (the row, the revision's id)."""
     row = kind.model(**values)
     session.add(row)
     session.flush()
-    revision = revisions.record(
-        session, kind.name, row.id, revisions.CREATED, actor, now, None, revisions.snapshot(row)
-    )
-    return row.id, revision.id
+    revision = revisions.record(session, kind.name, row.id, action, actor, now, None, revisions.snapshot(row), reverts)
+    return row, revision.id
 
 
 def _remove(session: Session, kind: Kind, row: Any, actor: str, now: datetime, reverts: int) -> int:
@@ -610,12 +619,7 @@ def _remove(session: Session, kind: Kind, row: Any, actor: str, now: datetime, r
 
 def _restore(session: Session, kind: Kind, values: revisions.Snapshot, actor: str, now: datetime, reverts: int) -> int:
     """Undoing a removal: the row comes back as it was, under its own id."""
-    row = kind.model(**revisions.restored(kind.model, values))
-    session.add(row)
-    session.flush()
-    return revisions.record(
-        session, kind.name, row.id, revisions.REVERTED, actor, now, None, revisions.snapshot(row), reverts
-    ).id
+    return add(session, kind, revisions.restored(kind.model, values), revisions.REVERTED, actor, now, reverts)[1]
 
 
 def revert(session: Session, revision_id: int, actor: str, now: datetime) -> int:
@@ -638,7 +642,7 @@ def revert(session: Session, revision_id: int, actor: str, now: datetime) -> int
             raise EditError("no_such_row")
         return _restore(session, kind, before, actor, now, undone.id)
     values = revisions.restored(kind.model, {c.attr: before.get(c.attr) for c in revisions.changes(undone)})
-    new_id = _apply(session, kind, row, values, revisions.REVERTED, actor, now, reverts=undone.id)
+    new_id = change(session, kind, row, values, revisions.REVERTED, actor, now, reverts=undone.id)
     if new_id is None:
         raise EditError("nothing_to_revert")
     return new_id

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from datetime import date
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -44,7 +45,13 @@ def to_csv_bytes(header: Sequence[str], rows: Sequence[Dict[str, str]]) -> bytes
 
 
 def district_names(content_dir: Path = CONTENT_DIR) -> List[str]:
-    return [row["name"] for row in read_csv(content_dir / "gazetteer" / "districts.csv")]
+    """The city's districts in the shipped gazetteer; read once, as console pages ask several times a request."""
+    return list(_district_names(content_dir))
+
+
+@functools.lru_cache(maxsize=4)
+def _district_names(content_dir: Path) -> Tuple[str, ...]:
+    return tuple(row["name"] for row in read_csv(content_dir / "gazetteer" / "districts.csv"))
 
 
 def is_empty(session: Session) -> bool:

@@ -55,6 +55,11 @@ def field_html(html: str, name: str) -> str:
     return found.group(0)
 
 
+def try_result(html: str) -> str:
+    """The 试一试 result block of a page."""
+    return re.search(r'<section class="try-result".*?</section>', html, re.S).group(0)
+
+
 async def test_only_admins_reach_content_editing_and_staff_see_no_link(
     client: TestClient, web_services: Services
 ) -> None:
@@ -195,19 +200,16 @@ async def test_try_it_asks_as_a_rider_of_the_district_chosen(client: TestClient,
     tunliu = web_services.read(lambda s: s.scalar(select(FaqEntry.id).where(FaqEntry.district == "屯留区")))
     await login(client, "admin")
 
-    def result(html: str) -> str:
-        return re.search(r'<section class="try-result".*?</section>', html, re.S).group(0)
-
     for district, answer in (("潞州区", "潞州区通宵开放"), ("屯留区", "屯留区22点关门")):
         html = await (await client.get(f"{EDIT}/try", params={"q": night, "district": district})).text()
-        assert f"{district}的骑手问“{night}”" in result(html) and answer in result(html)
+        assert f"{district}的骑手问“{night}”" in try_result(html) and answer in try_result(html)
         assert f'<option value="{district}" selected>' in html
     on_its_page = await (await client.get(f"{EDIT}/faq/{tunliu}", params={"q": night})).text()
-    assert "屯留区22点关门" in result(on_its_page) and "正是这一条" in result(on_its_page)
+    assert "屯留区22点关门" in try_result(on_its_page) and "正是这一条" in try_result(on_its_page)
     as_another = await (await client.get(f"{EDIT}/faq/{tunliu}", params={"q": night, "district": "潞州区"})).text()
-    assert "潞州区通宵开放" in result(as_another) and "不是这一条" in result(as_another)
+    assert "潞州区通宵开放" in try_result(as_another) and "不是这一条" in try_result(as_another)
     unknown = await (await client.get(f"{EDIT}/try", params={"q": night, "district": "北京市"})).text()
-    assert "的骑手问" not in result(unknown) and "骑手问“" in result(unknown)
+    assert "的骑手问" not in try_result(unknown) and "骑手问“" in try_result(unknown)
 
 
 @pytest.fixture
@@ -241,7 +243,7 @@ async def test_try_it_shows_the_models_intent_and_confidence_and_the_entry_that_
     entry = faq_id(services)
     await login(client, "admin")
     html = await (await client.get(f"{EDIT}/faq/{entry}", params={"q": "驿站要钱吗"})).text()
-    result = re.search(r'<section class="try-result".*?</section>', html, re.S).group(0)
+    result = try_result(html)
     assert '<code class="intent">faq</code>' in result and ">87%<" in result
     assert f"问答 #{entry}</a>" in result and "正是这一条" in result and "连不上" not in result
     assert rasa["tokens"] == ["test-token"]
