@@ -343,6 +343,21 @@ def test_faq_answers_come_from_the_database_at_question_time(stack: RunningStack
     assert "管理员刚改的答案" in stack.texts(who, "驿站收费吗")
 
 
+def test_an_faq_written_for_the_riders_district_answers_the_next_question(stack: RunningStack) -> None:
+    """The district a rider gave in one message picks the entry written for it in the next; one named
+    in the question wins over it."""
+    question = "驿站的饮水机要钱吗"
+    with session_of(stack).begin() as session:
+        session.add_all(
+            FaqEntry(question=question, variants="", answer=answer, tags="", district=district)
+            for district, answer in (("潞州区", "潞州区驿站饮水机免费"), ("屯留区", "屯留区驿站饮水机投币"))
+        )
+    who = sender("faq-district")
+    assert "屯留区附近" in stack.texts(who, "屯留有驿站吗")
+    assert "屯留区驿站饮水机投币" in stack.texts(who, question)
+    assert "潞州区驿站饮水机免费" in stack.texts(who, f"潞州区{question}")
+
+
 def test_volunteering_and_union_answers(stack: RunningStack) -> None:
     assert "随手帮" in stack.texts(sender("vol"), "我想当志愿者")
     assert "工会" in stack.texts(sender("union"), "骑手能加入工会吗")
